@@ -1,0 +1,82 @@
+"""On-disk embedding cache keyed by (embedder, kind, text) content hash.
+
+Reruns of training and evaluation embed each distinct text once. The cache is a SQLite file in
+the data directory; it is safe to delete at any time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from assistant.backends.base import Embedder, EmbeddingKind, Matrix
+
+_LOCK = threading.Lock()
+_CONNECTIONS: dict[Path, sqlite3.Connection] = {}
+_ENABLED = True
+
+
+def set_enabled(enabled: bool) -> None:
+    """Turn the disk cache off (e.g. in the service, where texts rarely repeat)."""
+    global _ENABLED
+    _ENABLED = enabled
+
+
+def _connection() -> sqlite3.Connection:
+    from assistant.config import get_settings
+
+    path = (get_settings().data_dir / "cache" / "embeddings.sqlite").resolve()
+    if path not in _CONNECTIONS:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=60)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
+        _CONNECTIONS[path] = conn
+    return _CONNECTIONS[path]
+
+
+def _key(embedder: Embedder, kind: str, text: str) -> str:
+    return hashlib.sha256(f"{embedder.name}\x1f{kind}\x1f{text}".encode()).hexdigest()
+
+
+def cached_embed(
+    embedder: Embedder, texts: Sequence[str], *, kind: EmbeddingKind = "query", batch: int = 256
+) -> Matrix:
+    if not _ENABLED or not texts:
+        return embedder.embed(texts, kind=kind)
+    keys = [_key(embedder, kind, t) for t in texts]
+    found: dict[str, np.ndarray] = {}
+    with _LOCK:
+        conn = _connection()
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 900):
+            chunk = unique[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in conn.execute(
+                f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk
+            ):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+    missing = [i for i, k in enumerate(keys) if k not in found]
+    missing_unique = list(dict.fromkeys(keys[i] for i in missing))
+    if missing_unique:
+        text_of = {keys[i]: texts[i] for i in missing}
+        for start in range(0, len(missing_unique), batch):
+            chunk = missing_unique[start : start + batch]
+            vectors = embedder.embed([text_of[k] for k in chunk], kind=kind)
+            with _LOCK:
+                conn = _connection()
+                conn.executemany(
+                    "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                    [
+                        (k, v.astype(np.float32).tobytes())
+                        for k, v in zip(chunk, vectors, strict=True)
+                    ],
+                )
+                conn.commit()
+            found.update(zip(chunk, vectors, strict=True))
+    return np.stack([found[k] for k in keys]).astype(np.float32)

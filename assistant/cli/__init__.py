@@ -1,0 +1,1 @@
+"""The ``mushrif`` command line."""

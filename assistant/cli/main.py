@@ -1,0 +1,23 @@
+"""Entry point of the ``mushrif`` console script."""
+
+from __future__ import annotations
+
+import typer
+
+from assistant.cli.bench import bench
+from assistant.cli.classify import classify
+from assistant.cli.train import train
+
+app = typer.Typer(
+    name="mushrif",
+    help="Mushrif: offline assistant for the admins of social-media groups (Arabic and English).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("classify")(classify)
+app.command("train")(train)
+app.command("bench")(bench)
+
+
+if __name__ == "__main__":
+    app()

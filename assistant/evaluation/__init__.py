@@ -1,0 +1,1 @@
+"""Evaluation and benchmarks (code only; suites and results live under ``eval/``)."""

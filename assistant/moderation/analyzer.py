@@ -1,0 +1,304 @@
+"""Auto-triage: normalize → language → classifiers → rules → policy, for one post or a batch."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assistant.backends.base import Embedder, TextClassifier
+from assistant.backends.head import choose_label
+from assistant.backends.registry import create
+from assistant.config import BackendSpec, Settings
+from assistant.moderation.messages import load_member_messages
+from assistant.moderation.policy import Signals, decide
+from assistant.moderation.rules import GroupRules, RulesEngine
+from assistant.schemas import (
+    Action,
+    Analysis,
+    Explanation,
+    LabelScores,
+    LanguageResult,
+    PostIn,
+    Priority,
+)
+from assistant.text.language import detect_language
+from assistant.text.normalize import NormalizedText, normalize
+from assistant.text.spam_features import extract_spam_features
+
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_LATIN = re.compile(r"[a-z]")
+_MAX_EVIDENCE_WORDS = 60
+
+
+@dataclass
+class ModelSet:
+    intent: TextClassifier
+    offensive: TextClassifier
+    spam: TextClassifier
+    sentiment: TextClassifier
+    toxicity_ar: TextClassifier
+    profanity_en: TextClassifier
+    fast_embedder_spec: BackendSpec
+    _fast_embedder: Embedder | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ModelSet:
+        backends = settings.backends
+
+        def classifier(spec: BackendSpec) -> TextClassifier:
+            return create("classifier", spec.name, **spec.options)
+
+        return cls(
+            intent=classifier(backends.intent),
+            offensive=classifier(backends.offensive),
+            spam=classifier(backends.spam),
+            sentiment=classifier(backends.sentiment),
+            toxicity_ar=classifier(backends.toxicity_ar),
+            profanity_en=classifier(backends.profanity_en),
+            fast_embedder_spec=backends.fast_embedder,
+        )
+
+    @property
+    def fast_embedder(self) -> Embedder:
+        """Loaded on first use: only groups with banned topics need it."""
+        if self._fast_embedder is None:
+            spec = self.fast_embedder_spec
+            self._fast_embedder = create("embedder", spec.name, **spec.options)
+        return self._fast_embedder
+
+
+@dataclass(frozen=True)
+class _ModelOutputs:
+    """What the classifiers say about one normalized text (cached; rules are not)."""
+
+    language: LanguageResult
+    intent: LabelScores
+    offensive: LabelScores
+    spam: LabelScores
+    sentiment: LabelScores
+    lexicon_score: float
+    lexicon_model: str
+
+
+def _label_scores(classifier: TextClassifier, scores: dict[str, float]) -> LabelScores:
+    label, score = choose_label(scores, getattr(classifier, "reject", None))
+    return LabelScores(
+        label=label,
+        score=round(min(1.0, max(0.0, score)), 4),
+        scores={k: round(v, 4) for k, v in scores.items()},
+        model=classifier.name,
+    )
+
+
+class Analyzer:
+    def __init__(self, models: ModelSet, settings: Settings) -> None:
+        self.models = models
+        self.settings = settings
+        self._templates = load_member_messages(settings.prompts_dir)
+        self._cache: OrderedDict[str, _ModelOutputs] = OrderedDict()
+        self._engines: dict[str, RulesEngine] = {}
+        self._default_rules = GroupRules()
+        self.load_seconds = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Analyzer:
+        started = time.perf_counter()
+        analyzer = cls(ModelSet.from_settings(settings), settings)
+        analyzer.load_seconds = time.perf_counter() - started
+        return analyzer
+
+    def analyze(self, post: PostIn | str, *, rules: GroupRules | None = None) -> Analysis:
+        return self.analyze_batch([post], rules=rules)[0]
+
+    def analyze_batch(
+        self, posts: Sequence[PostIn | str], *, rules: GroupRules | None = None
+    ) -> list[Analysis]:
+        items = [PostIn(text=p) if isinstance(p, str) else p for p in posts]
+        rules = rules or self._default_rules
+        engine = self._engine(rules)
+        limit = self.settings.analysis.max_text_chars
+        texts = [normalize(p.text, max_chars=limit) for p in items]
+        outputs = self._model_outputs(texts)
+        topic_hits: list[list[Any]] = [[] for _ in items]
+        if engine.needs_embeddings:
+            todo = [i for i, t in enumerate(texts) if t.clean]
+            if todo:
+                vectors = self.models.fast_embedder.embed([texts[i].clean for i in todo])
+                for i, hits in zip(todo, engine.match_topics(vectors), strict=True):
+                    topic_hits[i] = hits
+        return [
+            self._finish(post, text, output, engine, hits, truncated=len(post.text) > limit)
+            for post, text, output, hits in zip(items, texts, outputs, topic_hits, strict=True)
+        ]
+
+    def _engine(self, rules: GroupRules) -> RulesEngine:
+        key = rules.model_dump_json()
+        if key not in self._engines:
+            embedder = self.models.fast_embedder if rules.banned_topics else None
+            if len(self._engines) > 256:
+                self._engines.clear()
+            self._engines[key] = RulesEngine(rules, embedder)
+        return self._engines[key]
+
+    def _model_outputs(self, texts: Sequence[NormalizedText]) -> list[_ModelOutputs]:
+        keys = [t.normalized for t in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
+        if missing:
+            by_key = {t.normalized: t for t in texts}
+            fresh = self._run_models([by_key[k] for k in missing])
+            for key, output in zip(missing, fresh, strict=True):
+                self._cache[key] = output
+        results = [self._cache[k] for k in keys]
+        for key in keys:
+            self._cache.move_to_end(key)
+        while len(self._cache) > self.settings.analysis.cache_size:
+            self._cache.popitem(last=False)
+        return results
+
+    def _run_models(self, texts: Sequence[NormalizedText]) -> list[_ModelOutputs]:
+        models = self.models
+        cleaned = [t.clean for t in texts]
+        batch = self.settings.analysis.batch_size
+        predictions: dict[str, list[dict[str, float]]] = {}
+        for role in ("intent", "offensive", "spam", "sentiment"):
+            classifier: TextClassifier = getattr(models, role)
+            predictions[role] = [
+                row
+                for start in range(0, len(cleaned), batch)
+                for row in classifier.predict_proba(cleaned[start : start + batch])
+            ]
+        lexicon = self._lexicon_scores(texts)
+        return [
+            _ModelOutputs(
+                language=detect_language(t.normalized),
+                intent=_label_scores(models.intent, predictions["intent"][i]),
+                offensive=_label_scores(models.offensive, predictions["offensive"][i]),
+                spam=_label_scores(models.spam, predictions["spam"][i]),
+                sentiment=_label_scores(models.sentiment, predictions["sentiment"][i]),
+                lexicon_score=lexicon[i][0],
+                lexicon_model=lexicon[i][1],
+            )
+            for i, t in enumerate(texts)
+        ]
+
+    def _lexicon_scores(self, texts: Sequence[NormalizedText]) -> list[tuple[float, str]]:
+        """The packaged toxicity models: arabic-toxic on Arabic text, profanity on Latin text."""
+        scores = [(0.0, "")] * len(texts)
+        arabic = [i for i, t in enumerate(texts) if _ARABIC.search(t.normalized)]
+        latin = [i for i, t in enumerate(texts) if _LATIN.search(t.folded)]
+        if arabic:
+            rows = self.models.toxicity_ar.predict_proba([texts[i].clean for i in arabic])
+            for i, row in zip(arabic, rows, strict=True):
+                scores[i] = (
+                    1.0 - row.get("NOT", 1.0 - max(row.values())),
+                    self.models.toxicity_ar.name,
+                )
+        if latin:
+            rows = self.models.profanity_en.predict_proba([texts[i].folded for i in latin])
+            for i, row in zip(latin, rows, strict=True):
+                if row.get("profane", 0.0) > scores[i][0]:
+                    scores[i] = (row["profane"], self.models.profanity_en.name)
+        return [(round(s, 4), name) for s, name in scores]
+
+    def _finish(
+        self,
+        post: PostIn,
+        text: NormalizedText,
+        output: _ModelOutputs,
+        engine: RulesEngine,
+        topic_hits: list[Any],
+        *,
+        truncated: bool,
+    ) -> Analysis:
+        features = extract_spam_features(text.normalized)
+        if not text.clean:
+            return self._empty(post, text, output, features)
+        hits = (
+            engine.match_text(
+                text,
+                urls=features.urls,
+                phones=features.phone_numbers,
+                handles=features.handles,
+                author_id=post.author_id,
+            )
+            + topic_hits
+        )
+        signals = Signals(
+            language=output.language,
+            intent=output.intent,
+            offensive=output.offensive,
+            spam=output.spam,
+            sentiment=output.sentiment,
+            lexicon_score=output.lexicon_score,
+            lexicon_model=output.lexicon_model or "lexicon",
+            rule_hits=hits,
+        )
+        offensive_flag = output.offensive.label != "normal" or output.lexicon_score >= 0.5
+        if offensive_flag:
+            signals.offensive_evidence = self._evidence(
+                text, self.models.offensive, ("offensive", "hate")
+            )
+        if output.spam.label == "spam":
+            signals.spam_evidence = [
+                *features.urls,
+                *features.phone_numbers,
+                *features.handles,
+                *features.prices,
+            ] or self._evidence(text, self.models.spam, ("spam",))
+        decision = decide(signals, engine.rules, self._templates)
+        return Analysis(
+            text=text.original,
+            normalized=text.normalized,
+            language=output.language,
+            intent=output.intent,
+            offensive=output.offensive,
+            spam=output.spam,
+            sentiment=output.sentiment,
+            spam_features=features,
+            rule_hits=hits,
+            action=decision.action,
+            priority=decision.priority,
+            confidence=decision.confidence,
+            category=decision.category,
+            explanation=decision.explanation,
+            truncated=truncated,
+        )
+
+    def _evidence(
+        self, text: NormalizedText, classifier: TextClassifier, labels: tuple[str, ...]
+    ) -> list[str]:
+        """Words whose removal lowers the classifier's score most (leave-one-word-out)."""
+        words = text.clean.split()[:_MAX_EVIDENCE_WORDS]
+        if len(words) < 2:
+            return words
+        variants = [" ".join(words[:i] + words[i + 1 :]) for i in range(len(words))]
+        rows = classifier.predict_proba([text.clean, *variants])
+        totals = np.array([sum(r.get(label, 0.0) for label in labels) for r in rows])
+        drops = totals[0] - totals[1:]
+        order = np.argsort(-drops)
+        return [words[i] for i in order[:3] if drops[i] > 0.05]
+
+    def _empty(
+        self, post: PostIn, text: NormalizedText, output: _ModelOutputs, features: Any
+    ) -> Analysis:
+        return Analysis(
+            text=text.original,
+            normalized="",
+            language=output.language,
+            intent=output.intent,
+            offensive=output.offensive,
+            spam=output.spam,
+            sentiment=output.sentiment,
+            spam_features=features,
+            action=Action.APPROVE,
+            priority=Priority.LOW,
+            confidence=1.0,
+            category="empty",
+            explanation=Explanation(summary="approve: the post has no text to analyze"),
+        )

@@ -1,0 +1,195 @@
+"""Policy: classifier scores and rule hits → one suggested action, priority and explanation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.moderation.messages import member_message
+from assistant.moderation.rules import GroupRules
+from assistant.schemas import (
+    Action,
+    Explanation,
+    Intent,
+    LabelScores,
+    LanguageResult,
+    Priority,
+    RuleHit,
+)
+from assistant.text.language import reply_language
+
+SEVERITY = [Action.APPROVE, Action.REPLY, Action.ESCALATE, Action.WARN, Action.HIDE, Action.DELETE]
+_MODERATION = {Action.WARN, Action.HIDE, Action.DELETE}
+
+
+@dataclass
+class Signals:
+    """Everything the policy looks at for one post."""
+
+    language: LanguageResult
+    intent: LabelScores
+    offensive: LabelScores
+    spam: LabelScores
+    sentiment: LabelScores
+    lexicon_score: float
+    lexicon_model: str
+    rule_hits: list[RuleHit]
+    offensive_evidence: list[str] = field(default_factory=list)
+    spam_evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Candidate:
+    action: Action
+    category: str
+    confidence: float
+    reason: str
+    evidence: list[str] = field(default_factory=list)
+    message_key: str = ""
+    own_message: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Decision:
+    action: Action
+    priority: Priority
+    confidence: float
+    category: str
+    explanation: Explanation
+
+
+def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
+    thresholds = rules.thresholds
+    found: list[Candidate] = []
+    hate = signals.offensive.scores.get("hate", 0.0)
+    offensive = signals.offensive.scores.get("offensive", 0.0) + hate
+    checks = (
+        ("hate", hate, thresholds.hate, "hate-speech classifier", signals.offensive_evidence),
+        (
+            "offensive",
+            offensive,
+            thresholds.offensive,
+            "offensive-language classifier",
+            signals.offensive_evidence,
+        ),
+        (
+            "offensive",
+            signals.lexicon_score,
+            thresholds.lexicon,
+            signals.lexicon_model,
+            signals.offensive_evidence,
+        ),
+        (
+            "spam",
+            max(signals.spam.scores.get("spam", 0.0), signals.intent.scores.get("spam", 0.0)),
+            thresholds.spam,
+            "spam classifier",
+            signals.spam_evidence,
+        ),
+    )
+    for category, score, limits, model, evidence in checks:
+        action = limits.action_for(score)
+        if action is not None:
+            limit = getattr(limits, action.value)
+            found.append(
+                Candidate(
+                    action,
+                    category,
+                    score,
+                    f"{model}: {category} {score:.2f} ≥ {action.value} threshold {limit}",
+                    list(evidence),
+                    message_key=category,
+                )
+            )
+    for hit in signals.rule_hits:
+        found.append(
+            Candidate(
+                hit.action,
+                hit.category,
+                hit.score,
+                f"rule {hit.rule_id}: {hit.description or hit.category}",
+                list(hit.evidence),
+                message_key=_message_key(hit),
+                own_message=hit.member_message,
+            )
+        )
+    return found
+
+
+def _message_key(hit: RuleHit) -> str:
+    return hit.category if hit.category in ("contact", "banned_topic", "spam") else "rule"
+
+
+def _intent_candidate(signals: Signals, rules: GroupRules) -> Candidate:
+    intent, score = signals.intent.label, signals.intent.score
+    reason = f"intent classifier: {intent} {score:.2f}"
+    if intent == Intent.QUESTION:
+        return Candidate(Action.REPLY, "question", score, reason, message_key="reply")
+    if intent in (Intent.COMPLAINT, Intent.ORDER_SUPPORT):
+        return Candidate(Action.ESCALATE, intent, score, reason, message_key="escalate")
+    if intent == Intent.FEEDBACK:
+        negative = signals.sentiment.scores.get("negative", 0.0)
+        if rules.thresholds.negative_feedback.action_for(negative) is not None:
+            return Candidate(
+                Action.ESCALATE,
+                "negative_feedback",
+                negative,
+                f"{reason}; sentiment negative {negative:.2f}",
+                message_key="escalate",
+            )
+        return Candidate(Action.APPROVE, "feedback", score, reason)
+    if intent in (Intent.SPAM, Intent.ABUSIVE):
+        # The dedicated classifiers did not confirm it: a human should look.
+        return Candidate(
+            Action.ESCALATE,
+            str(intent),
+            score,
+            f"{reason}, not confirmed by the {intent} scores",
+            message_key="escalate",
+        )
+    if intent == Intent.OFF_TOPIC:
+        return Candidate(rules.off_topic_action, "off_topic", score, reason, message_key="rule")
+    return Candidate(Action.APPROVE, str(intent), score, reason)
+
+
+def _priority(chosen: Candidate) -> Priority:
+    if chosen.action == Action.DELETE or chosen.category == "hate":
+        return Priority.URGENT
+    if chosen.action == Action.HIDE or chosen.category in ("complaint", "negative_feedback"):
+        return Priority.HIGH
+    if chosen.action in (Action.APPROVE,):
+        return Priority.LOW
+    return Priority.NORMAL
+
+
+def decide(signals: Signals, rules: GroupRules, templates: dict[str, dict[str, str]]) -> Decision:
+    """Pick the most severe suggested action; every signal that fired becomes a reason."""
+    candidates = _score_candidates(signals, rules)
+    candidates.append(_intent_candidate(signals, rules))
+    candidates.sort(key=lambda c: (SEVERITY.index(c.action), c.confidence), reverse=True)
+    chosen = candidates[0]
+    language = reply_language(signals.language)
+    if chosen.own_message.get(language):
+        message = chosen.own_message[language]
+    elif chosen.action == Action.APPROVE:
+        message = ""
+    elif chosen.action == Action.WARN:
+        message = member_message(templates, "warn", language)
+    else:
+        message = member_message(
+            templates, chosen.message_key or "rule", language, rule=chosen.reason
+        )
+    reasons = [c.reason for c in candidates if c.action in _MODERATION or c is chosen]
+    evidence = (
+        list(dict.fromkeys(e for c in candidates if c.action in _MODERATION for e in c.evidence))
+        or chosen.evidence
+    )
+    summary = f"{chosen.action.value}: {chosen.category} ({chosen.reason})"
+    return Decision(
+        action=chosen.action,
+        priority=_priority(chosen),
+        confidence=round(min(1.0, max(0.0, chosen.confidence)), 4),
+        category=chosen.category,
+        explanation=Explanation(
+            summary=summary, reasons=reasons, evidence=evidence, member_message=message
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Training of the classification heads shipped under ``models/`` (``mushrif train TASK``)."""

@@ -1,0 +1,154 @@
+"""Building blocks shared by every training recipe: data hygiene, features, metrics, cards."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sklearn
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, classification_report, f1_score
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from assistant.backends.base import Matrix
+from assistant.backends.cache import cached_embed
+from assistant.backends.head import EmbedderRef, embedding_inputs, shared_embedder, text_view
+from assistant.text.normalize import normalize
+
+
+@dataclass
+class Example:
+    text: str
+    label: str
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def dedupe(examples: Iterable[Example]) -> tuple[list[Example], int]:
+    """Drop repeated texts (after normalization) and texts whose copies disagree on the label.
+
+    Returns the kept examples and how many were dropped.
+    """
+    groups: dict[str, list[Example]] = {}
+    for example in examples:
+        key = " ".join(normalize(example.text).normalized.split())
+        if key:
+            groups.setdefault(key, []).append(example)
+    kept = [group[0] for group in groups.values() if len({e.label for e in group}) == 1]
+    total = sum(len(g) for g in groups.values())
+    return kept, total - len(kept)
+
+
+def remove_overlap(train: list[Example], test: Sequence[Example]) -> list[Example]:
+    """Training examples whose normalized text also appears in the test set are dropped."""
+    seen = {" ".join(normalize(e.text).normalized.split()) for e in test}
+    return [e for e in train if " ".join(normalize(e.text).normalized.split()) not in seen]
+
+
+def stratified_split(
+    examples: Sequence[Example], test_share: float, seed: int = 13
+) -> tuple[list[Example], list[Example]]:
+    rng = random.Random(seed)
+    by_label: dict[str, list[Example]] = {}
+    for e in examples:
+        by_label.setdefault(e.label, []).append(e)
+    train: list[Example] = []
+    test: list[Example] = []
+    for label in sorted(by_label):
+        items = by_label[label][:]
+        rng.shuffle(items)
+        cut = max(1, round(len(items) * test_share))
+        test.extend(items[:cut])
+        train.extend(items[cut:])
+    return train, test
+
+
+def char_word_tfidf(
+    *,
+    char_range: tuple[int, int] = (2, 5),
+    word_range: tuple[int, int] = (1, 2),
+    max_features: int | None = 300_000,
+) -> FeatureUnion:
+    return FeatureUnion(
+        [
+            (
+                "char",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=char_range,
+                    sublinear_tf=True,
+                    min_df=2,
+                    max_features=max_features,
+                    dtype=np.float32,
+                ),
+            ),
+            (
+                "word",
+                TfidfVectorizer(
+                    analyzer="word",
+                    ngram_range=word_range,
+                    sublinear_tf=True,
+                    min_df=1,
+                    token_pattern=r"(?u)\b\w+\b",
+                    max_features=max_features,
+                    dtype=np.float32,
+                ),
+            ),
+        ]
+    )
+
+
+def tfidf_logreg(
+    *, C: float = 10.0, class_weight: str | None = "balanced", **tfidf: Any
+) -> Pipeline:
+    return Pipeline(
+        [
+            ("features", char_word_tfidf(**tfidf)),
+            ("clf", LogisticRegression(C=C, max_iter=3000, class_weight=class_weight)),
+        ]
+    )
+
+
+def views(examples: Sequence[Example], view: str = "normalized") -> list[str]:
+    return text_view([e.text for e in examples], view)
+
+
+def embed_examples(examples: Sequence[Example], ref: EmbedderRef) -> Matrix:
+    embedder = shared_embedder(ref)
+    return cached_embed(embedder, embedding_inputs([e.text for e in examples]), kind=ref.kind)
+
+
+def scores(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
+    """Primary metric ``macro_f1`` plus accuracy and the per-class report."""
+    return {
+        "macro_f1": round(float(f1_score(y_true, y_pred, average="macro")), 4),
+        "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
+        "n": len(y_true),
+        "support": dict(Counter(y_true)),
+        "per_class": {
+            k: {m: round(float(v), 4) for m, v in d.items()}
+            for k, d in classification_report(
+                y_true, y_pred, output_dict=True, zero_division=0
+            ).items()
+            if isinstance(d, dict) and k not in ("macro avg", "weighted avg")
+        },
+    }
+
+
+def sklearn_version() -> str:
+    return str(sklearn.__version__)
+
+
+def write_model_card(directory: Path, title: str, body: str, metrics: dict[str, Any]) -> None:
+    """MODEL_CARD.md (human text) and metrics.json (the numbers the card quotes)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "metrics.json").write_text(
+        json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", "utf-8"
+    )
+    (directory / "MODEL_CARD.md").write_text(f"# {title}\n\n{body.strip()}\n", "utf-8")

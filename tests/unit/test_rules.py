@@ -1,0 +1,119 @@
+"""Group rules: validation errors name the field; matching survives obfuscation."""
+
+from pathlib import Path
+
+import pytest
+
+from assistant.backends import create
+from assistant.moderation.rules import RulesEngine, RulesError, load_rules, parse_rules
+from assistant.schemas import Action
+from assistant.text.normalize import normalize
+
+DEMO_RULES = Path(__file__).resolve().parents[2] / "demo" / "rules.yaml"
+
+
+def hits_for(engine: RulesEngine, text: str, **kwargs):  # type: ignore[no-untyped-def]
+    return engine.match_text(
+        normalize(text),
+        urls=kwargs.get("urls", []),
+        phones=kwargs.get("phones", []),
+        handles=kwargs.get("handles", []),
+        author_id=kwargs.get("author_id"),
+    )
+
+
+@pytest.fixture
+def engine() -> RulesEngine:
+    return RulesEngine(load_rules(DEMO_RULES), create("embedder", "fake"))
+
+
+def test_demo_rules_file_is_valid() -> None:
+    rules = load_rules(DEMO_RULES)
+    assert {r.id for r in rules.keyword_rules} == {"no-reselling", "no-competitor-links"}
+    assert rules.banned_topics[0].id == "politics"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ايفون للبيع",
+        "ايفون لـلـبـيـع",
+        "ايفون لِلْبَيْع",
+        "iphone FOR SALE",
+        "iphone f.o.r s.a.l.e",
+        "iphone fοr sale",
+    ],  # Greek omicron
+)
+def test_keyword_rule_catches_obfuscated_spellings(engine: RulesEngine, text: str) -> None:
+    assert [h.rule_id for h in hits_for(engine, text)] == ["no-reselling"]
+
+
+def test_keyword_rule_needs_whole_words(engine: RulesEngine) -> None:
+    assert hits_for(engine, "the forsaken sale") == []
+
+
+def test_regex_rule_and_its_evidence(engine: RulesEngine) -> None:
+    [hit] = hits_for(engine, "اربح مع USDT يوميا")
+    assert hit.rule_id == "crypto-scheme" and hit.action == Action.DELETE
+    assert "usdt" in [e.lower() for e in hit.evidence]
+
+
+def test_link_policy_respects_allowed_domains(engine: RulesEngine) -> None:
+    allowed = hits_for(engine, "see demo-abaya.example/new", urls=["demo-abaya.example/new"])
+    foreign = hits_for(engine, "see other.shop/x", urls=["other.shop/x"])
+    assert allowed == []
+    assert [h.rule_id for h in foreign] == ["policy:links"]
+    assert foreign[0].action == Action.ESCALATE
+
+
+def test_allow_lists(engine: RulesEngine) -> None:
+    assert hits_for(engine, "للبيع", author_id="shop-owner") == []
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"keyword_rulez": []}, "keyword_rulez: Extra inputs are not permitted"),
+        (
+            {"keyword_rules": [{"id": "a", "category": "c", "action": "smash", "words": ["x"]}]},
+            "keyword_rules.0.action",
+        ),
+        (
+            {"regex_rules": [{"id": "a", "category": "c", "action": "hide", "pattern": "("}]},
+            "invalid regular expression",
+        ),
+        (
+            {"keyword_rules": [{"id": "a", "category": "c", "action": "hide", "words": []}]},
+            "keyword_rules.0.words",
+        ),
+        ({"thresholds": {"spam": {"hide": 1.5}}}, "thresholds.spam.hide"),
+        ([1, 2], "must be a mapping"),
+        (
+            {
+                "keyword_rules": [
+                    {"id": "a", "category": "c", "action": "hide", "words": ["x"]},
+                    {"id": "a", "category": "c", "action": "hide", "words": ["y"]},
+                ]
+            },
+            "duplicate rule ids: a",
+        ),
+    ],
+)
+def test_bad_rules_get_clear_errors(data: object, message: str) -> None:
+    with pytest.raises(RulesError, match=message) as info:
+        parse_rules(data, source="group.yaml")
+    assert str(info.value).startswith("group.yaml: ")
+
+
+def test_bad_files(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(RulesError, match="rules file not found"):
+        load_rules(missing)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("keyword_rules: [unclosed", encoding="utf-8")
+    with pytest.raises(RulesError, match="invalid YAML"):
+        load_rules(broken)
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("group: caf\xe9".encode("latin-1"))
+    with pytest.raises(RulesError, match="not valid UTF-8"):
+        load_rules(latin1)
