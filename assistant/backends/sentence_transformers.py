@@ -41,7 +41,10 @@ class SentenceTransformerEmbedder:
             ) from exc
         torch.set_num_threads(threads)
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        dimension = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dimension() or 0)
         self.name = f"sentence-transformers:{path.name}"
         self._prefixes = {"query": query_prefix, "passage": passage_prefix}
 

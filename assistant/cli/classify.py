@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from tqdm import tqdm
 
+from assistant.backends.errors import BackendError
 from assistant.cli.io import InputFileError, read_posts
 from assistant.config import get_settings
 from assistant.moderation.rules import GroupRules, RulesError, load_rules
@@ -75,7 +76,10 @@ def classify(
         _fail(str(exc))
     from assistant.moderation.analyzer import Analyzer
 
-    analyzer = Analyzer.from_settings(get_settings())
+    try:
+        analyzer = Analyzer.from_settings(get_settings())
+    except BackendError as exc:
+        _fail(str(exc))
 
     def render(analysis: Analysis) -> str:
         data = analysis.model_dump(mode="json") if full else summary(analysis)

@@ -78,8 +78,10 @@ def _csv(path: Path) -> Iterator[dict[str, str]]:
 # (dataset file, label mapping: row → our label or None, source name, license)
 def _external_sources(data: Path) -> list[tuple[Path, Callable[[dict[str, str]], str | None], str]]:
     def question(row: dict[str, str]) -> str | None:
+        # CLINC150 has no punctuation: there a leading question word is enough.
         text = row["text"].strip().lower()
-        return "question" if text.endswith(("?", "؟")) and _QUESTION_START.search(text) else None
+        asks = text.endswith(("?", "؟")) or "domain" in row
+        return "question" if asks and _QUESTION_START.search(text) else None
 
     return [
         (
@@ -303,7 +305,7 @@ MSA, English, mixed Arabic/English and Arabizi (weight {SEED_WEIGHT} each). Publ
 mapped to the classes it fits and capped at {EXTERNAL_CAP} per source and label: SMS/YouTube
 spam → `spam`, SMS ham and OSACT non-offensive tweets → `off_topic`, OSACT/OLID offensive →
 `abusive`, positive AJGT/UCI reviews → `feedback`, CLINC150 and ArBanking77 texts that start
-with a question word and end in a question mark → `question`. `complaint`, `order_support` and
+with a question word (ArBanking77: and end in a question mark) → `question`. `complaint`, `order_support` and
 `greeting_other` come from the seeds only. Label counts: {metrics["train_labels"]}.
 Deduplicated on normalized text: {metrics["deduplicated"]}.
 
