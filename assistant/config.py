@@ -46,6 +46,9 @@ class AnalysisSettings(BaseModel):
     batch_size: int = Field(64, ge=1, le=4096)
     cache_size: int = Field(20_000, ge=0, description="analyses kept by normalized text")
     max_text_chars: int = Field(10_000, ge=100, description="longer texts are truncated for models")
+    embedding_disk_cache: bool = Field(
+        False, description="cache embeddings on disk at inference (training always does)"
+    )
 
 
 class ApiSettings(BaseModel):
@@ -53,6 +56,44 @@ class ApiSettings(BaseModel):
     port: int = Field(8000, ge=1, le=65535)
     max_post_chars: int = Field(10_000, ge=1)
     max_batch_posts: int = Field(1_000, ge=1)
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="larger requests get 413")
+
+
+class WorkerSettings(BaseModel):
+    """The in-process worker that runs analysis and drafting jobs from the job table."""
+
+    enabled: bool = Field(True, description="run the worker inside `mushrif serve`")
+    batch_size: int = Field(64, ge=1, le=1024, description="jobs claimed at once")
+    poll_interval_s: float = Field(0.5, gt=0, le=60)
+    lease_s: float = Field(30.0, ge=1, description="a claimed job returns to the pool after this")
+    max_attempts: int = Field(5, ge=1)
+    retry_backoff_s: float = Field(2.0, ge=0, description="first retry delay; doubles each try")
+
+
+class PublishingSettings(BaseModel):
+    """The outbox deliverer that posts approved items to each group's webhook."""
+
+    enabled: bool = True
+    timeout_s: float = Field(10.0, gt=0)
+    max_attempts: int = Field(12, ge=1, description="then the delivery is marked failed")
+    backoff_base_s: float = Field(1.0, ge=0, description="delay after the first failure")
+    backoff_max_s: float = Field(300.0, ge=0)
+    poll_interval_s: float = Field(1.0, gt=0, le=60)
+    lease_s: float = Field(60.0, ge=1)
+    batch_size: int = Field(20, ge=1)
+
+
+class AuthSettings(BaseModel):
+    token_ttl_days: int | None = Field(90, ge=1, description="None: tokens never expire")
+
+
+class QueueSettings(BaseModel):
+    claim_ttl_s: int = Field(900, ge=10, description="a claim lapses after this")
+    page_size_max: int = Field(200, ge=1)
+
+
+class LoggingSettings(BaseModel):
+    format: Literal["json", "text"] = "json"
 
 
 class Settings(BaseSettings):
@@ -74,6 +115,11 @@ class Settings(BaseSettings):
     backends: BackendsSettings = BackendsSettings()
     analysis: AnalysisSettings = AnalysisSettings()
     api: ApiSettings = ApiSettings()
+    worker: WorkerSettings = WorkerSettings()
+    publishing: PublishingSettings = PublishingSettings()
+    auth: AuthSettings = AuthSettings()
+    queue: QueueSettings = QueueSettings()
+    logging: LoggingSettings = LoggingSettings()
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:

@@ -18,13 +18,23 @@ from assistant.backends.base import Embedder, EmbeddingKind, Matrix
 
 _LOCK = threading.Lock()
 _CONNECTIONS: dict[Path, sqlite3.Connection] = {}
-_ENABLED = True
+_OVERRIDE: bool | None = None
 
 
-def set_enabled(enabled: bool) -> None:
-    """Turn the disk cache off (e.g. in the service, where texts rarely repeat)."""
-    global _ENABLED
-    _ENABLED = enabled
+def set_enabled(enabled: bool | None) -> None:
+    """Force the disk cache on or off for this process; ``None`` returns to the setting."""
+    global _OVERRIDE
+    _OVERRIDE = enabled
+
+
+def _disk_cache_wanted(disk: bool | None) -> bool:
+    if disk is not None:
+        return disk
+    if _OVERRIDE is not None:
+        return _OVERRIDE
+    from assistant.config import get_settings
+
+    return get_settings().analysis.embedding_disk_cache
 
 
 def _connection() -> sqlite3.Connection:
@@ -45,9 +55,19 @@ def _key(embedder: Embedder, kind: str, text: str) -> str:
 
 
 def cached_embed(
-    embedder: Embedder, texts: Sequence[str], *, kind: EmbeddingKind = "query", batch: int = 256
+    embedder: Embedder,
+    texts: Sequence[str],
+    *,
+    kind: EmbeddingKind = "query",
+    batch: int = 256,
+    disk: bool | None = None,
 ) -> Matrix:
-    if not _ENABLED or not texts:
+    """Embed ``texts``, reading and writing the disk cache when ``disk`` (or the setting) says so.
+
+    Training and evaluation pass ``disk=True``; the service leaves it to
+    ``analysis.embedding_disk_cache`` (off by default: new posts rarely repeat).
+    """
+    if not texts or not _disk_cache_wanted(disk):
         return embedder.embed(texts, kind=kind)
     keys = [_key(embedder, kind, t) for t in texts]
     found: dict[str, np.ndarray] = {}

@@ -121,7 +121,9 @@ def views(examples: Sequence[Example], view: str = "normalized") -> list[str]:
 
 def embed_examples(examples: Sequence[Example], ref: EmbedderRef) -> Matrix:
     embedder = shared_embedder(ref)
-    return cached_embed(embedder, embedding_inputs([e.text for e in examples]), kind=ref.kind)
+    return cached_embed(
+        embedder, embedding_inputs([e.text for e in examples]), kind=ref.kind, disk=True
+    )
 
 
 def scores(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
