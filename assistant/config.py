@@ -92,6 +92,43 @@ class QueueSettings(BaseModel):
     page_size_max: int = Field(200, ge=1)
 
 
+class RetrievalSettings(BaseModel):
+    """Hybrid retrieval: BM25 over normalized text fused with dense embeddings."""
+
+    dense_weight: float = Field(0.7, ge=0, le=1, description="lexical weight is 1 - this")
+    lexical_saturation: float = Field(
+        6.0, gt=0, description="a BM25 score s counts as s / (s + this)"
+    )
+    dense_floor: float = Field(
+        0.75, ge=-1, lt=1, description="cosines at or below this count as 0 (e5 cosines are high)"
+    )
+    top_k: int = Field(3, ge=1, le=50)
+
+
+class ConfidenceSettings(BaseModel):
+    """Logistic calibration of the fused top score; fitted on eval/answering/dev_questions."""
+
+    center: float = Field(0.42, description="fused score that maps to confidence 0.5")
+    slope: float = Field(14.0, gt=0)
+    answer_threshold: float = Field(
+        0.5, ge=0, le=1, description="below this the item escalates with a holding reply"
+    )
+
+
+class AnsweringSettings(BaseModel):
+    """Drafting replies from a group's knowledge base."""
+
+    generator: BackendSpec = BackendSpec(name="grounded")
+    retrieval: RetrievalSettings = RetrievalSettings()
+    confidence: ConfidenceSettings = ConfidenceSettings()
+    kb_dir: Path = Field(
+        Path("kb"), description="groups' KB directories, relative to data_dir: <kb_dir>/<group>/"
+    )
+    demo_kb_dir: Path = PROJECT_ROOT / "demo" / "kb"
+    max_sources: int = Field(2, ge=1, le=5, description="entries a draft may cite")
+    max_tokens: int = Field(200, ge=16, le=2048, description="LLM draft length limit")
+
+
 class LoggingSettings(BaseModel):
     format: Literal["json", "text"] = "json"
 
@@ -120,6 +157,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     queue: QueueSettings = QueueSettings()
     logging: LoggingSettings = LoggingSettings()
+    answering: AnsweringSettings = AnsweringSettings()
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:

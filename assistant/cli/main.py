@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from assistant.cli import admin, feedback, serve
 from assistant.cli.bench import bench
 from assistant.cli.classify import classify
 from assistant.cli.train import train
@@ -17,6 +18,9 @@ app = typer.Typer(
 app.command("classify")(classify)
 app.command("train")(train)
 app.command("bench")(bench)
+app.add_typer(serve.app, name="serve")
+app.add_typer(admin.app, name="admin")
+app.add_typer(feedback.app, name="feedback")
 
 
 if __name__ == "__main__":

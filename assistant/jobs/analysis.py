@@ -1,0 +1,204 @@
+"""The ``analyze_post`` job: analyze a batch of posts, then store each analysis and its queue
+item in one transaction. Unique constraints (one analysis per post, one item per source key)
+make a re-run after a crash harmless."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from assistant.jobs.queue import ClaimedJob, complete, fail
+from assistant.moderation.analyzer import Analyzer
+from assistant.moderation.rules import GroupRules, parse_rules
+from assistant.observability.metrics import Metrics
+from assistant.schemas import Action, Analysis, PostIn
+from assistant.store.db import Store
+from assistant.store.drafts import GENERATOR, draft_language, holding_draft
+from assistant.store.models import AnalysisRow, Group, Post, PostStatus, utcnow
+from assistant.store.queue import NewItem, add_items
+from assistant.store.sql import insert_ignoring_conflicts
+
+log = logging.getLogger(__name__)
+
+MODERATION_ACTIONS = {Action.HIDE, Action.DELETE, Action.WARN, Action.ESCALATE}
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    job: ClaimedJob
+    post_id: int
+    group_id: str
+    post: PostIn
+    received_at: float
+
+
+def queue_item_for(
+    post_id: int, group_id: str, analysis: Analysis, prompts_dir: Path
+) -> NewItem | None:
+    """Which queue item an analysis asks for: a reply draft, a moderation notice, or none."""
+    language = draft_language(analysis.language.code, analysis.language.arabic_ratio)
+    if analysis.action == Action.REPLY:
+        kind, draft, generator = "reply", holding_draft(prompts_dir, "reply", language), GENERATOR
+    elif analysis.action in MODERATION_ACTIONS:
+        kind, draft, generator = "moderation", analysis.explanation.member_message, "policy"
+    else:
+        return None
+    return NewItem(
+        group_id=group_id,
+        source_key=f"post:{post_id}",
+        kind=kind,
+        priority=analysis.priority,
+        language=language,
+        draft_text=draft,
+        draft_generator=generator,
+        category=analysis.category,
+        suggested_action=analysis.action.value,
+        post_id=post_id,
+    )
+
+
+class AnalysisHandler:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        analyzer: Analyzer,
+        prompts_dir: Path,
+        metrics: Metrics,
+        max_attempts: int,
+        backoff_s: float,
+    ) -> None:
+        self.store = store
+        self.analyzer = analyzer
+        self.prompts_dir = prompts_dir
+        self.metrics = metrics
+        self.max_attempts = max_attempts
+        self.backoff_s = backoff_s
+        self._rules: dict[tuple[str, str], GroupRules | None] = {}
+
+    def __call__(self, jobs: Sequence[ClaimedJob]) -> None:
+        loaded, missing = self._load(jobs)
+        self._finish_missing(missing)
+        by_group: dict[str, list[_Loaded]] = defaultdict(list)
+        for item in loaded:
+            by_group[item.group_id].append(item)
+        for group_id, items in by_group.items():
+            self._run_group(group_id, items)
+
+    def _load(self, jobs: Sequence[ClaimedJob]) -> tuple[list[_Loaded], list[ClaimedJob]]:
+        ids = {int(j.payload["post_id"]): j for j in jobs}
+        with self.store.transaction(readonly=True) as session:
+            posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(ids)))}
+        loaded = [
+            _Loaded(
+                job,
+                p.id,
+                p.group_id,
+                PostIn(
+                    text=p.text,
+                    external_id=p.external_id,
+                    author_id=p.author_id,
+                    created_at=p.posted_at,
+                ),
+                p.received_at.timestamp(),
+            )
+            for post_id, job in ids.items()
+            if (p := posts.get(post_id)) is not None
+        ]
+        return loaded, [j for pid, j in ids.items() if pid not in posts]
+
+    def _finish_missing(self, jobs: Sequence[ClaimedJob]) -> None:
+        if jobs:
+            with self.store.transaction() as session:
+                for job in jobs:
+                    complete(session, job=job)
+
+    def _rules_for(self, group_id: str) -> GroupRules | None:
+        with self.store.transaction(readonly=True) as session:
+            group = session.get(Group, group_id)
+            text = group.rules_yaml if group else None
+        key = (group_id, text or "")
+        if key not in self._rules:
+            self._rules[key] = parse_rules(yaml.safe_load(text), source=group_id) if text else None
+        return self._rules[key]
+
+    def _run_group(self, group_id: str, items: Sequence[_Loaded]) -> None:
+        try:
+            rules = self._rules_for(group_id)
+            started = time.perf_counter()
+            analyses = self.analyzer.analyze_batch([i.post for i in items], rules=rules)
+            per_post = (time.perf_counter() - started) / len(items)
+        except Exception as exc:
+            if len(items) > 1:  # find the poison post: retry one by one
+                for item in items:
+                    self._run_group(group_id, [item])
+                return
+            self._failed(items[0], exc)
+            return
+        self._store(items, analyses, per_post)
+
+    def _store(
+        self, items: Sequence[_Loaded], analyses: Sequence[Analysis], seconds: float
+    ) -> None:
+        with self.store.transaction() as session:
+            held = [
+                (i, a) for i, a in zip(items, analyses, strict=True) if complete(session, job=i.job)
+            ]
+            insert_ignoring_conflicts(
+                session,
+                AnalysisRow,
+                [
+                    {
+                        "post_id": i.post_id,
+                        "group_id": i.group_id,
+                        "language": a.language.code,
+                        "intent": a.intent.label,
+                        "action": a.action.value,
+                        "priority": a.priority.value,
+                        "category": a.category,
+                        "confidence": a.confidence,
+                        "payload": a.model_dump(mode="json"),
+                        "seconds": seconds,
+                        "created_at": utcnow(),
+                    }
+                    for i, a in held
+                ],
+                keys=["post_id"],
+            )
+            new_items = [
+                queue_item_for(i.post_id, i.group_id, a, self.prompts_dir) for i, a in held
+            ]
+            add_items(session, items=[n for n in new_items if n is not None])
+            for i, _ in held:
+                post = session.get(Post, i.post_id)
+                if post is not None:
+                    post.status = PostStatus.ANALYZED.value
+                    post.error = None
+        now = time.time()
+        for i, _ in held:
+            self.metrics.analysis_seconds.observe(seconds)
+            self.metrics.post_to_queue_seconds.observe(max(0.0, now - i.received_at))
+
+    def _failed(self, item: _Loaded, exc: Exception) -> None:
+        log.warning("analysis failed", extra={"post_id": item.post_id, "error": repr(exc)})
+        self.metrics.job_failures.labels(kind="analyze_post").inc()
+        with self.store.transaction() as session:
+            final = fail(
+                session,
+                job=item.job,
+                error=repr(exc),
+                max_attempts=self.max_attempts,
+                backoff_s=self.backoff_s,
+            )
+            if final:
+                post = session.get(Post, item.post_id)
+                if post is not None:
+                    post.status = PostStatus.FAILED.value
+                    post.error = repr(exc)[:2000]

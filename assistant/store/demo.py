@@ -1,0 +1,87 @@
+"""The demo group: rules, FAQ, two new members and a few dozen posts, loaded through the same
+ingestion path as the API (the worker analyzes them right after start)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.schemas import PostIn
+from assistant.store import auth, groups
+from assistant.store.db import Store
+from assistant.store.models import ApiToken, Group, Role
+from assistant.store.posts import ingest_posts
+
+DEMO_DIR = PROJECT_ROOT / "demo"
+DEMO_GROUP = "demo-abaya-shop"
+DEMO_ADMIN = "demo-owner"
+NEW_MEMBERS = (("m201", "Huda", "ar"), ("m202", "Sarah", "en"))
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    group_id: str
+    token: str
+    token_file: Path
+    posts_accepted: int
+
+
+def _read_posts(path: Path) -> list[PostIn]:
+    lines = path.read_text("utf-8").splitlines()
+    return [PostIn.model_validate(json.loads(line)) for line in lines if line.strip()]
+
+
+def _token(store: Store, settings: Settings) -> str:
+    """Reuse the token in ``data_dir/demo-token.txt`` while it is valid, else issue one."""
+    token_file = settings.data_dir / "demo-token.txt"
+    with store.transaction() as session:
+        admin = auth.get_or_create_admin(session, name=DEMO_ADMIN)
+        auth.grant_role(session, admin_id=admin.id, group_id=DEMO_GROUP, role=Role.OWNER)
+        if token_file.exists():
+            token = token_file.read_text("utf-8").strip()
+            row = session.scalar(
+                select(ApiToken).where(ApiToken.token_hash == auth.hash_token(token))
+            )
+            if row is not None and row.revoked_at is None and row.expires_at is None:
+                return token
+        token = auth.issue_token(session, admin=admin, name="demo").token
+    token_file.parent.mkdir(parents=True, exist_ok=True)
+    token_file.write_text(token + "\n", "utf-8")
+    return token
+
+
+def seed_demo(store: Store, settings: Settings, *, demo_dir: Path = DEMO_DIR) -> DemoResult:
+    """Idempotent: running it again adds nothing twice."""
+    rules_file = demo_dir / "rules.yaml"
+    with store.transaction() as session:
+        if session.get(Group, DEMO_GROUP) is None:
+            groups.create_group(
+                session,
+                group_id=DEMO_GROUP,
+                name="Demo Abaya Shop",
+                rules_yaml=rules_file.read_text("utf-8") if rules_file.exists() else None,
+            )
+            faq = yaml.safe_load((demo_dir / "faq.yaml").read_text("utf-8"))
+            for entry in faq["entries"]:
+                groups.add_knowledge(session, group_id=DEMO_GROUP, **entry)
+    token = _token(store, settings)
+    posts = _read_posts(demo_dir / "posts.jsonl")
+    with store.transaction() as session:
+        stored = ingest_posts(session, group_id=DEMO_GROUP, posts=list(enumerate(posts)))
+        group = groups.get_group(session, group_id=DEMO_GROUP)
+        for external_id, name, language in NEW_MEMBERS:
+            groups.member_joined(
+                session,
+                group=group,
+                external_id=external_id,
+                display_name=name,
+                language=language,
+                prompts_dir=settings.prompts_dir,
+            )
+    accepted = sum(r.status == "accepted" for r in stored)
+    return DemoResult(DEMO_GROUP, token, settings.data_dir / "demo-token.txt", accepted)
