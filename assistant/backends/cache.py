@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from assistant.backends.base import Embedder, EmbeddingKind, Matrix
 _LOCK = threading.Lock()
 _CONNECTIONS: dict[Path, sqlite3.Connection] = {}
 _OVERRIDE: bool | None = None
+# Recent vectors in memory: several heads embed the same post with the same embedder.
+_MEMORY: OrderedDict[str, np.ndarray] = OrderedDict()
+_MEMORY_SIZE = 4096
 
 
 def set_enabled(enabled: bool | None) -> None:
@@ -62,41 +66,57 @@ def cached_embed(
     batch: int = 256,
     disk: bool | None = None,
 ) -> Matrix:
-    """Embed ``texts``, reading and writing the disk cache when ``disk`` (or the setting) says so.
+    """Embed ``texts``, reusing recent vectors from memory and, when wanted, from disk.
 
     Training and evaluation pass ``disk=True``; the service leaves it to
     ``analysis.embedding_disk_cache`` (off by default: new posts rarely repeat).
     """
-    if not texts or not _disk_cache_wanted(disk):
+    if not texts:
         return embedder.embed(texts, kind=kind)
     keys = [_key(embedder, kind, t) for t in texts]
+    with _LOCK:
+        found = {k: _MEMORY[k] for k in keys if k in _MEMORY}
+    use_disk = _disk_cache_wanted(disk)
+    if use_disk:
+        found.update(_read_disk([k for k in dict.fromkeys(keys) if k not in found]))
+    missing = list(dict.fromkeys(k for k in keys if k not in found))
+    text_of = dict(zip(keys, texts, strict=True))
+    for start in range(0, len(missing), batch):
+        chunk = missing[start : start + batch]
+        vectors = embedder.embed([text_of[k] for k in chunk], kind=kind)
+        if use_disk:
+            _write_disk(chunk, vectors)
+        found.update(zip(chunk, vectors, strict=True))
+    _remember({k: found[k] for k in dict.fromkeys(keys)})
+    return np.stack([found[k] for k in keys]).astype(np.float32)
+
+
+def _read_disk(keys: list[str]) -> dict[str, np.ndarray]:
     found: dict[str, np.ndarray] = {}
     with _LOCK:
         conn = _connection()
-        unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), 900):
-            chunk = unique[start : start + 900]
+        for start in range(0, len(keys), 900):
+            chunk = keys[start : start + 900]
             marks = ",".join("?" * len(chunk))
-            for key, blob in conn.execute(
-                f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk
-            ):
-                found[key] = np.frombuffer(blob, dtype=np.float32)
-    missing = [i for i, k in enumerate(keys) if k not in found]
-    missing_unique = list(dict.fromkeys(keys[i] for i in missing))
-    if missing_unique:
-        text_of = {keys[i]: texts[i] for i in missing}
-        for start in range(0, len(missing_unique), batch):
-            chunk = missing_unique[start : start + batch]
-            vectors = embedder.embed([text_of[k] for k in chunk], kind=kind)
-            with _LOCK:
-                conn = _connection()
-                conn.executemany(
-                    "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                    [
-                        (k, v.astype(np.float32).tobytes())
-                        for k, v in zip(chunk, vectors, strict=True)
-                    ],
-                )
-                conn.commit()
-            found.update(zip(chunk, vectors, strict=True))
-    return np.stack([found[k] for k in keys]).astype(np.float32)
+            rows = conn.execute(f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk)
+            found.update((key, np.frombuffer(blob, dtype=np.float32)) for key, blob in rows)
+    return found
+
+
+def _write_disk(keys: list[str], vectors: np.ndarray) -> None:
+    with _LOCK:
+        conn = _connection()
+        conn.executemany(
+            "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+            [(k, v.astype(np.float32).tobytes()) for k, v in zip(keys, vectors, strict=True)],
+        )
+        conn.commit()
+
+
+def _remember(vectors: dict[str, np.ndarray]) -> None:
+    with _LOCK:
+        for key in list(vectors)[-_MEMORY_SIZE:]:
+            _MEMORY[key] = vectors[key]
+            _MEMORY.move_to_end(key)
+        while len(_MEMORY) > _MEMORY_SIZE:
+            _MEMORY.popitem(last=False)

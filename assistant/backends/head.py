@@ -84,10 +84,15 @@ _EMBEDDERS: dict[str, Embedder] = {}
 
 
 def shared_embedder(ref: EmbedderRef) -> Embedder:
-    """One embedder instance per configuration per process."""
-    key = json.dumps([ref.name, ref.options], sort_keys=True)
+    """One embedder instance per configuration per process.
+
+    ``threads`` is a property of the machine, not of the artifact: an artifact trained with one
+    thread still runs with the backend's default at inference.
+    """
+    options = {k: v for k, v in ref.options.items() if k != "threads"}
+    key = json.dumps([ref.name, options], sort_keys=True)
     if key not in _EMBEDDERS:
-        _EMBEDDERS[key] = create("embedder", ref.name, **ref.options)
+        _EMBEDDERS[key] = create("embedder", ref.name, **options)
     return _EMBEDDERS[key]
 
 

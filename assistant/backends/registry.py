@@ -30,6 +30,10 @@ _BUILTIN_MODULES = (
     "assistant.backends.profanity_check",
     "assistant.backends.head",
     "assistant.backends.fakes",
+    "assistant.answering.generators.grounded",
+    "assistant.answering.generators.openai_compat",
+    "assistant.answering.generators.llama_cpp",
+    "assistant.answering.generators.hf_transformers",
 )
 _builtins_loaded = False
 
