@@ -290,8 +290,9 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
         sklearn_version=sklearn_version(),
         datasets=[{"name": "team seed posts", "license": "Apache-2.0 (written by the team)"}]
         + [
-            {"name": src, "license": src.split("(")[-1].rstrip(")")}
+            {"name": src.split(" (")[0], "license": src.split("(")[-1].rstrip(")")}
             for src in sorted({e.meta["source"] for e in external})
+            if chosen["public_data"]
         ],
         notes=f"chosen by cross-validation on the seed posts: {chosen}",
     )
@@ -306,6 +307,7 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
         "frozen_test_slices": _slices(test, predicted),
         "cross_validation_on_seeds": cv,
         "chosen": chosen,
+        "public_sources": sorted({e.meta["source"] for e in external}),
         "train_size": {
             "seeds": len(seeds),
             "public": len(external) if chosen["public_data"] else 0,
@@ -343,6 +345,9 @@ What a group post is: {", ".join(f"`{label}`" for label in LABELS)}.
 
 ## Training data
 {datasets}
+
+Public datasets considered in cross-validation (mapped as below; used in the shipped model only
+if the table says "public data: True" for the chosen row): {metrics["public_sources"]}.
 
 Seed posts are hand-written by the team in Gulf, Egyptian, Levantine, Iraqi and Maghrebi Arabic,
 MSA, English, mixed Arabic/English and Arabizi (weight {SEED_WEIGHT} each). Public data is
