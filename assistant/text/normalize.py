@@ -113,6 +113,7 @@ _LETTER = r"[^\W\d_]"
 # Three or more single letters joined by one repeated separator: "f.u.c.k", "ك ل ب", "s-h-i-t".
 _SPACED_LETTERS = re.compile(rf"(?<!\w)({_LETTER})((?:[ .\-_*·•,'/]{{1,2}}{_LETTER}){{2,}})(?!\w)")
 _LEET_TOKEN = re.compile(r"\S*[a-z]\S*")
+_NUMBER = re.compile(r"\d{3}")
 _WHITESPACE = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 
 
@@ -169,14 +170,13 @@ def fold_lookalikes(text: str) -> str:
 def fold_leet(text: str) -> str:
     """Undo digit/symbol substitutions inside Latin words (``sh1t`` → ``shit``).
 
-    Only tokens that already contain a Latin letter are touched, so prices and phone
-    numbers stay intact.
+    Only tokens that contain a Latin letter and no run of three digits are touched, so prices,
+    phone numbers and links stay intact.
     """
 
     def _fold(match: re.Match[str]) -> str:
         token = match.group(0)
-        digits = sum(c.isdigit() for c in token)
-        if token.startswith(("http", "www.", "@")) or "/" in token or digits > len(token) / 2:
+        if token.startswith(("http", "www.", "@")) or "/" in token or _NUMBER.search(token):
             return token
         return token.translate(_LEET_MAP)
 
