@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from assistant.backends.base import Embedder, TextClassifier
+from assistant.backends.cache import cached_embed
 from assistant.backends.head import choose_label
 from assistant.backends.registry import create
 from assistant.config import BackendSpec, Settings
@@ -121,18 +122,22 @@ class Analyzer:
         engine = self._engine(rules)
         limit = self.settings.analysis.max_text_chars
         texts = [normalize(p.text, max_chars=limit) for p in items]
+        topic_hits = self._topic_hits(engine, texts)
         outputs = self._model_outputs(texts)
-        topic_hits: list[list[Any]] = [[] for _ in items]
-        if engine.needs_embeddings:
-            todo = [i for i, t in enumerate(texts) if t.clean]
-            if todo:
-                vectors = self.models.fast_embedder.embed([texts[i].clean for i in todo])
-                for i, hits in zip(todo, engine.match_topics(vectors), strict=True):
-                    topic_hits[i] = hits
         return [
             self._finish(post, text, output, engine, hits, truncated=len(post.text) > limit)
             for post, text, output, hits in zip(items, texts, outputs, topic_hits, strict=True)
         ]
+
+    def _topic_hits(self, engine: RulesEngine, texts: Sequence[NormalizedText]) -> list[list[Any]]:
+        hits: list[list[Any]] = [[] for _ in texts]
+        todo = [i for i, t in enumerate(texts) if t.clean]
+        if engine.needs_embeddings and todo:
+            # Through the shared cache, first: the heads' USE components then reuse the vectors.
+            vectors = cached_embed(self.models.fast_embedder, [texts[i].clean for i in todo])
+            for i, found in zip(todo, engine.match_topics(vectors), strict=True):
+                hits[i] = found
+        return hits
 
     def _engine(self, rules: GroupRules) -> RulesEngine:
         key = rules.model_dump_json()
