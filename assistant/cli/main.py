@@ -6,6 +6,8 @@ import typer
 
 from assistant.cli import admin, feedback, serve
 from assistant.cli.bench import bench
+from assistant.cli.draft import draft
+from assistant.cli.kb import app as kb_app
 from assistant.cli.classify import classify
 from assistant.cli.train import train
 
@@ -18,6 +20,8 @@ app = typer.Typer(
 app.command("classify")(classify)
 app.command("train")(train)
 app.command("bench")(bench)
+app.command("draft")(draft)
+app.add_typer(kb_app, name="kb")
 app.add_typer(serve.app, name="serve")
 app.add_typer(admin.app, name="admin")
 app.add_typer(feedback.app, name="feedback")

@@ -1,0 +1,1 @@
+"""Generator backends of the drafting chain, registered as kind ``generator``."""

@@ -1,0 +1,152 @@
+"""Hybrid retrieval over a knowledge base: BM25 (bm25s) fused with dense embeddings.
+
+Scores are absolute, not rank-based, so the fused top score can be calibrated into a
+confidence: ``fused = w * dense' + (1 - w) * lexical'`` where ``dense'`` rescales each
+embedder's cosine above its floor to 0..1 (mixing up to two embedders) and
+``lexical' = bm25 / (bm25 + saturation)``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import bm25s
+import numpy as np
+
+from assistant.answering.glossary import Glossary
+from assistant.answering.schemas import Hit, KBEntry, KnowledgeBase
+from assistant.answering.tokenize import tokens
+from assistant.backends.base import Embedder
+from assistant.backends.cache import cached_embed
+from assistant.config import ConfidenceSettings, RetrievalSettings
+from assistant.text.normalize import normalize
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _passages(entry: KBEntry) -> list[str]:
+    """What the dense index holds for an entry: each language's title and body, and all of
+    its languages and tags together."""
+    per_language = [f"{t.title}\n{t.body}".strip() for t in entry.text.values()]
+    combined = "\n".join([*per_language, " ".join(entry.tags)]).strip()
+    return [*per_language, combined] if len(per_language) > 1 or entry.tags else per_language
+
+
+def _lexical_document(entry: KBEntry) -> list[str]:
+    words = [w for t in entry.text.values() for w in tokens(f"{t.title} {t.title} {t.body}")]
+    return words + [w for tag in entry.tags for w in tokens(tag)] or ["<empty>"]
+
+
+class _DenseIndex:
+    """One embedder's vectors of every entry passage; an entry scores its best passage."""
+
+    def __init__(self, embedder: Embedder, passages: list[str], owners: np.ndarray, n: int) -> None:
+        self._embedder = embedder
+        self._owners = owners
+        self._n = n
+        self._vectors = cached_embed(embedder, passages, kind="passage")
+
+    def cosines(self, query: str) -> np.ndarray:
+        best = np.full(self._n, -1.0, dtype=np.float32)
+        if len(self._owners):
+            scores = self._vectors @ cached_embed(self._embedder, [query], kind="query")[0]
+            np.maximum.at(best, self._owners, scores)
+        return best
+
+
+class HybridIndex:
+    """BM25 and dense indexes of one knowledge base; rebuild when its fingerprint changes."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        embedder: Embedder,
+        settings: RetrievalSettings,
+        *,
+        fast_embedder: Embedder | None = None,
+        glossary: Glossary | None = None,
+    ) -> None:
+        self.kb = kb
+        self.fingerprint = kb.fingerprint()
+        self._settings = settings
+        self._glossary = glossary
+        self._vocabulary = {w for e in kb.entries for w in _lexical_document(e)}
+        if glossary is not None:
+            self._vocabulary |= glossary.vocabulary
+        self._bm25 = bm25s.BM25()
+        if kb.entries:
+            self._bm25.index([_lexical_document(e) for e in kb.entries], show_progress=False)
+        owners: list[int] = []
+        passages: list[str] = []
+        for i, entry in enumerate(kb.entries):
+            for passage in _passages(entry):
+                owners.append(i)
+                passages.append(passage)
+        owner_array = np.asarray(owners, dtype=np.int64)
+        n = len(kb.entries)
+        self._dense = _DenseIndex(embedder, passages, owner_array, n)
+        self._fast: _DenseIndex | None = None
+        if fast_embedder is not None and settings.fast_embedder_share > 0:
+            self._fast = _DenseIndex(fast_embedder, passages, owner_array, n)
+
+    def _dense_scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """(0..1 dense score, raw cosine of the main embedder) per entry."""
+        s = self._settings
+        cosine = self._dense.cosines(query)
+        scaled = np.clip((cosine - s.dense_floor) / (1 - s.dense_floor), 0, 1)
+        if self._fast is not None:
+            fast = self._fast.cosines(query)
+            floor = s.fast_embedder_floor
+            fast_scaled = np.clip((fast - floor) / (1 - floor), 0, 1)
+            share = s.fast_embedder_share
+            scaled = (1 - share) * scaled + share * fast_scaled
+        return scaled, cosine
+
+    def _lexical(self, query: str) -> np.ndarray:
+        query_tokens = tokens(query)
+        if self._glossary is not None:
+            query_tokens = self._glossary.expand(query_tokens)
+        if not query_tokens or not self.kb.entries:
+            return np.zeros(len(self.kb.entries), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
+
+    def unknown_share(self, query: str) -> float:
+        """Share of the question's words that neither the KB nor the glossary knows: a question
+        about shoes in an abaya shop's KB has a high share."""
+        words = [w for w in _WORD.findall(normalize(query).normalized) if tokens(w)]
+        if not words:
+            return 0.0
+        unknown = [w for w in words if not set(tokens(w)) & self._vocabulary]
+        return len(unknown) / len(words)
+
+    def search(self, query: str, *, k: int | None = None) -> list[Hit]:
+        """The ``k`` best entries for ``query``, best first."""
+        if not self.kb.entries:
+            return []
+        s = self._settings
+        dense_scaled, dense = self._dense_scores(query)
+        bm25 = self._lexical(query)
+        lexical = bm25 / (bm25 + s.lexical_saturation)
+        fused = s.dense_weight * dense_scaled + (1 - s.dense_weight) * lexical
+        order = np.argsort(-fused, kind="stable")[: k or s.top_k]
+        return [
+            Hit(
+                entry_id=self.kb.entries[i].id,
+                score=round(float(fused[i]), 4),
+                lexical=round(float(lexical[i]), 4),
+                dense=round(float(dense[i]), 4),
+            )
+            for i in order
+        ]
+
+
+def confidence(
+    hits: list[Hit], settings: ConfidenceSettings, *, unknown_share: float = 0.0
+) -> float:
+    """Calibrated probability that the top hit answers the question (logistic in the fused
+    top score and the share of unknown words)."""
+    if not hits:
+        return 0.0
+    z = settings.slope * (hits[0].score - settings.center) - settings.unknown_weight * unknown_share
+    return round(1 / (1 + math.exp(-z)), 4)

@@ -1,0 +1,69 @@
+"""Tokens, glossary expansion, hybrid retrieval and confidence with the fake embedder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.answering.glossary import load_glossary
+from assistant.answering.kb import load_kb
+from assistant.answering.lc_retriever import KBRetriever, hits_of
+from assistant.answering.retrieval import HybridIndex, confidence
+from assistant.answering.schemas import Hit
+from assistant.answering.tokenize import light_stem, tokens
+from assistant.backends.registry import create
+from assistant.config import ConfidenceSettings, RetrievalSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_tokens_normalize_and_light_stem() -> None:
+    assert "جده" in tokens("كم ياخذ الشحن لجدة؟")
+    assert "شحن" in tokens("الشحن")
+    assert "رياض" in tokens("بالرياض")
+    assert light_stem("deliveries") == "deliver"
+    assert "the" not in tokens("the price")
+
+
+def test_glossary_links_dialect_and_english_words() -> None:
+    glossary = load_glossary(ROOT / "prompts")
+    expanded = glossary.expand(tokens("ابي ارجع الفستان"))
+    assert "return" in expanded and "استرجاع" in expanded
+
+
+def _index() -> HybridIndex:
+    kb = load_kb(ROOT / "demo" / "kb")
+    return HybridIndex(
+        kb,
+        create("embedder", "fake"),
+        RetrievalSettings(dense_floor=0.0, fast_embedder_share=0.0),
+        glossary=load_glossary(ROOT / "prompts"),
+    )
+
+
+def test_hybrid_search_finds_entries_through_the_glossary() -> None:
+    index = _index()
+    assert index.search("ابي ارجع الفستان")[0].entry_id == "returns"
+    assert index.search("Do you take Apple Pay?", k=3)[0].entry_id == "payment-methods"
+    assert len(index.search("anything", k=5)) == 5
+
+
+def test_unknown_share_is_high_for_off_topic_words() -> None:
+    index = _index()
+    assert index.unknown_share("Do you sell bicycles and motorbikes?") > 0.3
+    assert index.unknown_share("How much is shipping?") == 0.0
+
+
+def test_confidence_is_monotonic_in_the_top_score() -> None:
+    settings = ConfidenceSettings()
+    low = confidence([Hit(entry_id="a", score=0.05)], settings)
+    high = confidence([Hit(entry_id="a", score=0.5)], settings)
+    assert 0 <= low < high <= 1
+    assert confidence([], settings) == 0.0
+    assert confidence([Hit(entry_id="a", score=0.5)], settings, unknown_share=1.0) < high
+
+
+def test_langchain_retriever_returns_documents_with_scores() -> None:
+    retriever = KBRetriever(index=_index(), k=2)
+    documents = retriever.invoke("How much is shipping?")
+    assert len(documents) == 2
+    assert documents[0].metadata["entry_id"] == hits_of(documents)[0].entry_id
