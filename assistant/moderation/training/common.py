@@ -154,3 +154,67 @@ def write_model_card(directory: Path, title: str, body: str, metrics: dict[str, 
         json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", "utf-8"
     )
     (directory / "MODEL_CARD.md").write_text(f"# {title}\n\n{body.strip()}\n", "utf-8")
+
+
+def nb_logreg(
+    X: Any,
+    y: Sequence[str],
+    *,
+    C: float = 1.0,
+    alpha: float = 1.0,
+    sample_weight: Any = None,
+    class_weight: str | None = "balanced",
+) -> Any:
+    """One-vs-rest NB-LR (Wang & Manning 2012) as a plain ``OneVsRestClassifier``.
+
+    Each class's logistic regression is fit on features scaled by that class's naive-Bayes
+    log-count ratio; the ratio is then folded into the coefficients, so the stored model is an
+    ordinary scikit-learn estimator over the unscaled features.
+    """
+    from scipy import sparse
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.preprocessing import LabelBinarizer
+
+    labels = np.asarray(y)
+    weights = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, float)
+    present = sparse.csr_matrix(X, copy=True)
+    present.data[:] = 1.0
+    binarizer = LabelBinarizer().fit(labels)
+    classes = list(binarizer.classes_)
+    estimators = []
+    for cls in classes if len(classes) > 2 else classes[1:]:
+        positive = labels == cls
+        p = np.asarray(present[positive].T @ weights[positive]).ravel() + alpha
+        q = np.asarray(present[~positive].T @ weights[~positive]).ravel() + alpha
+        ratio = np.log((p / p.sum()) / (q / q.sum()))
+        model = LogisticRegression(C=C, max_iter=3000, class_weight=class_weight)
+        model.fit(sparse.csr_matrix(X).multiply(ratio).tocsr(), positive.astype(int),
+                  sample_weight=sample_weight)
+        model.coef_ = model.coef_ * ratio[None, :]
+        estimators.append(model)
+    ovr = OneVsRestClassifier(LogisticRegression())
+    ovr.estimators_ = estimators
+    ovr.label_binarizer_ = binarizer
+    ovr.classes_ = binarizer.classes_
+    ovr.n_features_in_ = X.shape[1]
+    return ovr
+
+
+def compact_estimator(estimator: Any) -> Any:
+    """Shrink a fitted text pipeline for shipping: drop ``TfidfVectorizer.stop_words_`` (the
+    pruned vocabulary, often larger than the model) and store linear coefficients as float32.
+    Predictions are unchanged up to float32 rounding."""
+    stack = [estimator]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, TfidfVectorizer) and hasattr(obj, "stop_words_"):
+            del obj.stop_words_
+        if isinstance(obj, LogisticRegression):
+            obj.coef_ = obj.coef_.astype(np.float32)
+            obj.intercept_ = obj.intercept_.astype(np.float32)
+        if isinstance(obj, Pipeline):
+            stack.extend(step for _, step in obj.steps)
+        elif isinstance(obj, FeatureUnion):
+            stack.extend(step for _, step in obj.transformer_list)
+        stack.extend(getattr(obj, "estimators_", []))
+    return estimator

@@ -1,0 +1,164 @@
+"""Offensive and spam recipes on tiny in-memory data: loaders, dedupe, splits, head round-trip."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from assistant.backends import create
+from assistant.backends.head import ComponentSpec, HeadClassifier, HeadManifest, save_head
+from assistant.moderation.training import offensive, spam
+from assistant.moderation.training.common import (
+    Example,
+    compact_estimator,
+    dedupe,
+    nb_logreg,
+    sklearn_version,
+)
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def test_osact_loader_maps_labels_and_dedupe_catches_obfuscated_copies(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "osact2020_arabic_offensive" / "osact2020.csv",
+        ["id", "split", "text", "offensive", "hate"],
+        [
+            ["0", "train", "يا حمار<LF>اسكت", "OFF", "NOT_HS"],
+            ["1", "train", "يا حماااار\nاسكت", "OFF", "NOT_HS"],  # elongated copy
+            ["2", "train", "يا حـــمار اسكت", "OFF", "NOT_HS"],  # tatweel copy
+            ["3", "train", "يا رب يا كريم", "NOT_OFF", "NOT_HS"],
+            ["4", "train", "يا رب يا كريم", "OFF", "NOT_HS"],  # conflicting label
+            ["5", "dev", "يا وسخين يا حثالة", "OFF", "HS"],
+        ],
+    )
+    splits = offensive.load_osact(tmp_path)
+    assert [e.label for e in splits["dev"]] == ["hate"]
+    assert "\n" in splits["train"][0].text and "<LF>" not in splits["train"][0].text
+    kept, dropped = dedupe(splits["train"])
+    assert [e.label for e in kept] == ["offensive"]
+    assert dropped == 4
+
+
+def test_mlma_label_mapping() -> None:
+    assert offensive.mlma_label("normal") == "normal"
+    assert offensive.mlma_label("hateful_normal") is None
+    assert offensive.mlma_label("abusive_hateful") == "hate"
+    assert offensive.mlma_label("offensive_disrespectful") == "offensive"
+    assert offensive.binary("hate") == "offensive"
+
+
+def test_source_weights_give_each_source_equal_mass() -> None:
+    examples = [Example("a", "normal", {"source": "big"})] * 9 + [
+        Example("b", "normal", {"source": "small"})
+    ]
+    weights = offensive.source_weights(examples)
+    assert np.isclose(weights[:9].sum(), weights[9:].sum())
+    assert np.isclose(weights.mean(), 1.0)
+
+
+def test_arabic_spam_split_keeps_accounts_apart() -> None:
+    accounts = ["skynewsarabia", "AlHadath", "AlArabiya", "emaratalyoum"] * 5
+    examples = [
+        Example(f"خبر {i}", "ham", {"source": "arabic", "account": account})
+        for i, account in enumerate(accounts)
+    ] + [
+        Example(f"اعلان {i}", "spam", {"source": "arabic", "account": "<none>"}) for i in range(10)
+    ]
+    train, test = spam.account_split(examples)
+    train_accounts = {e.meta["account"] for e in train if e.label == "ham"}
+    test_accounts = {e.meta["account"] for e in test if e.label == "ham"}
+    assert test_accounts == set(spam.ARABIC_TEST_ACCOUNTS)
+    assert not train_accounts & test_accounts
+    assert sum(e.label == "spam" for e in test) == 2
+    assert {e.text for e in train}.isdisjoint(e.text for e in test)
+
+
+def test_sms_loader_then_dedupe(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "sms_spam_collection" / "sms_spam.csv",
+        ["id", "label", "text"],
+        [["0", "spam", "WIN a prize! call 0800"], ["1", "spam", "win a prize!  call 0800"],
+         ["2", "ham", "see you at 5"]],
+    )
+    kept, dropped = dedupe(spam.load_sms(tmp_path))
+    assert dropped == 1
+    assert sorted(e.label for e in kept) == ["ham", "spam"]
+
+
+OFFENSIVE_TINY = [
+    ("you are an idiot", "offensive"), ("shut up idiot", "offensive"),
+    ("what an idiot you are", "offensive"), ("انت حمار", "offensive"), ("يا حمار", "offensive"),
+    ("اسكت يا حمار", "offensive"), ("those vermin must go", "hate"),
+    ("vermin people out", "hate"), ("kill the vermin", "hate"), ("have a nice day", "normal"),
+    ("thanks for the help", "normal"), ("صباح الخير", "normal"), ("شكرا لكم", "normal"),
+    ("see you tomorrow", "normal"), ("مساء الخير يا جماعة", "normal"),
+]
+
+
+def _tiny_examples() -> list[Example]:
+    return [Example(t, label, {"source": "en" if t.isascii() else "ar"})
+            for t, label in OFFENSIVE_TINY]
+
+
+def test_nb_logreg_is_a_plain_classifier_matching_its_labels() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4))
+    matrix = vectorizer.fit_transform([t for t, _ in OFFENSIVE_TINY])
+    labels = [label for _, label in OFFENSIVE_TINY]
+    model = nb_logreg(matrix, labels, C=10.0)
+    proba = model.predict_proba(matrix)
+    assert list(model.classes_) == ["hate", "normal", "offensive"]
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert (np.array(model.classes_)[proba.argmax(1)] == np.array(labels)).mean() > 0.9
+    binary_model = nb_logreg(matrix, [offensive.binary(x) for x in labels])
+    assert binary_model.predict_proba(matrix).shape == (len(labels), 2)
+
+
+def test_tiny_offensive_head_round_trips_through_head_classifier(tmp_path: Path) -> None:
+    model = offensive.fit_text_model(_tiny_examples(), C=10.0, char_features=5000,
+                                     word_features=500)
+    before = model.predict_proba(["يا حمار", "have a nice day"])
+    manifest = HeadManifest(
+        name="offensive", task="offensive", labels=offensive.LABELS,
+        components=[ComponentSpec(kind="text", file="text.joblib", sha256="", weight=1.0)],
+        sklearn_version=sklearn_version(),
+    )
+    save_head(tmp_path / "offensive", manifest, {"text.joblib": model})
+    head = create("classifier", "head", artifact="offensive", models_dir=str(tmp_path))
+    assert isinstance(head, HeadClassifier)
+    assert head.labels == ["normal", "offensive", "hate"]
+    rows = head.predict_proba(["يا حمااااار", "have a nice day"])
+    assert max(rows[0], key=rows[0].__getitem__) == "offensive"
+    assert max(rows[1], key=rows[1].__getitem__) == "normal"
+    order = [list(model.classes_).index(label) for label in offensive.LABELS]
+    assert np.allclose(head.predict_matrix(["يا حمار", "have a nice day"]), before[:, order],
+                       atol=1e-5)
+
+
+def test_compact_estimator_drops_pruned_vocabulary_and_keeps_predictions() -> None:
+    model = spam.fit_text_model(
+        [Example("win cash now call 0800", "spam", {"source": "sms"}),
+         Example("free crypto follow my channel", "spam", {"source": "youtube"}),
+         Example("free prize call now", "spam", {"source": "sms"}),
+         Example("see you at dinner", "ham", {"source": "sms"}),
+         Example("nice song", "ham", {"source": "youtube"}),
+         Example("see you soon", "ham", {"source": "osact"})],
+        char_features=2000, word_features=200,
+    )
+    features = model.named_steps["features"].transformer_list
+    assert all(not hasattr(vec, "stop_words_") for _, vec in features)
+    assert model.named_steps["clf"].coef_.dtype == np.float32
+    proba = model.predict_proba(["free crypto call now", "see you at dinner"])
+    assert list(model.classes_) == ["ham", "spam"]
+    assert proba[0, 1] > proba[1, 1]
+    assert compact_estimator(model) is model
