@@ -17,7 +17,7 @@ from assistant.backends.head import choose_label
 from assistant.backends.registry import create
 from assistant.config import BackendSpec, Settings
 from assistant.moderation.messages import load_member_messages
-from assistant.moderation.policy import Signals, decide
+from assistant.moderation.policy import Decision, Signals, decide
 from assistant.moderation.rules import GroupRules, RulesEngine
 from assistant.schemas import (
     Action,
@@ -27,6 +27,8 @@ from assistant.schemas import (
     LanguageResult,
     PostIn,
     Priority,
+    RuleHit,
+    SpamFeatures,
 )
 from assistant.text.language import detect_language
 from assistant.text.normalize import NormalizedText, normalize
@@ -215,7 +217,7 @@ class Analyzer:
     ) -> Analysis:
         features = extract_spam_features(text.normalized)
         if not text.clean:
-            return self._empty(post, text, output, features)
+            return _analysis(text, output, features, [], _EMPTY_DECISION, truncated=truncated)
         hits = (
             engine.match_text(
                 text,
@@ -249,23 +251,7 @@ class Analyzer:
                 *features.prices,
             ] or self._evidence(text, self.models.spam, ("spam",))
         decision = decide(signals, engine.rules, self._templates)
-        return Analysis(
-            text=text.original,
-            normalized=text.normalized,
-            language=output.language,
-            intent=output.intent,
-            offensive=output.offensive,
-            spam=output.spam,
-            sentiment=output.sentiment,
-            spam_features=features,
-            rule_hits=hits,
-            action=decision.action,
-            priority=decision.priority,
-            confidence=decision.confidence,
-            category=decision.category,
-            explanation=decision.explanation,
-            truncated=truncated,
-        )
+        return _analysis(text, output, features, hits, decision, truncated=truncated)
 
     def _evidence(
         self, text: NormalizedText, classifier: TextClassifier, labels: tuple[str, ...]
@@ -281,21 +267,39 @@ class Analyzer:
         order = np.argsort(-drops)
         return [words[i] for i in order[:3] if drops[i] > 0.05]
 
-    def _empty(
-        self, post: PostIn, text: NormalizedText, output: _ModelOutputs, features: Any
-    ) -> Analysis:
-        return Analysis(
-            text=text.original,
-            normalized="",
-            language=output.language,
-            intent=output.intent,
-            offensive=output.offensive,
-            spam=output.spam,
-            sentiment=output.sentiment,
-            spam_features=features,
-            action=Action.APPROVE,
-            priority=Priority.LOW,
-            confidence=1.0,
-            category="empty",
-            explanation=Explanation(summary="approve: the post has no text to analyze"),
-        )
+
+_EMPTY_DECISION = Decision(
+    action=Action.APPROVE,
+    priority=Priority.LOW,
+    confidence=1.0,
+    category="empty",
+    explanation=Explanation(summary="approve: the post has no text to analyze"),
+)
+
+
+def _analysis(
+    text: NormalizedText,
+    output: _ModelOutputs,
+    features: SpamFeatures,
+    hits: list[RuleHit],
+    decision: Decision,
+    *,
+    truncated: bool,
+) -> Analysis:
+    return Analysis(
+        text=text.original,
+        normalized=text.normalized,
+        language=output.language,
+        intent=output.intent,
+        offensive=output.offensive,
+        spam=output.spam,
+        sentiment=output.sentiment,
+        spam_features=features,
+        rule_hits=hits,
+        action=decision.action,
+        priority=decision.priority,
+        confidence=decision.confidence,
+        category=decision.category,
+        explanation=decision.explanation,
+        truncated=truncated,
+    )

