@@ -1,0 +1,165 @@
+"""Intent-benchmark and sentiment recipes on tiny in-memory data (no shared datasets)."""
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from assistant.backends import create
+from assistant.backends.head import CascadeSpec, ComponentSpec, EmbedderRef, HeadManifest, save_head
+from assistant.moderation.training import intent_benchmarks as ib
+from assistant.moderation.training import sentiment as st
+from assistant.moderation.training.common import Example, embed_examples, views
+
+FAKE = EmbedderRef(name="fake", options={"dim": 16})
+
+
+def test_oos_threshold_rejects_low_confidence_and_counts_rejected_in_scope_as_wrong() -> None:
+    top = np.array([0.9, 0.8, 0.3, 0.2, 0.6])
+    predicted = ["a", "b", "a", "b", "a"]
+    truth = ["a", "b", "oos", "oos", "b"]
+    figures = ib.oos_figures(top, predicted, truth, threshold=0.7)
+    # in scope: a ok, b ok, last one rejected → wrong; both oos rejected
+    assert figures["in_scope_accuracy"] == pytest.approx(2 / 3, abs=1e-4)
+    assert figures["oos_recall"] == 1.0
+    assert figures["oos_precision"] == pytest.approx(2 / 3, abs=1e-4)
+
+
+def test_choose_threshold_separates_oos_on_validation() -> None:
+    top = np.array([0.95, 0.9, 0.85, 0.4, 0.35, 0.3])
+    predicted = ["a", "b", "a", "a", "b", "a"]
+    truth = ["a", "b", "a", "oos", "oos", "oos"]
+    threshold = ib.choose_threshold(top, predicted, truth, min_oos_recall=None)
+    assert 0.4 < threshold <= 0.85
+    figures = ib.oos_figures(top, predicted, truth, threshold)
+    assert figures == {"in_scope_accuracy": 1.0, "oos_recall": 1.0, "oos_precision": 1.0}
+
+
+def test_choose_threshold_with_a_recall_floor_keeps_in_scope_accuracy() -> None:
+    top = np.array([0.9, 0.8, 0.5, 0.6, 0.3, 0.2, 0.1])
+    predicted = ["a", "b", "a", "b", "a", "b", "a"]
+    truth = ["a", "b", "a", "oos", "oos", "oos", "oos"]
+    threshold = ib.choose_threshold(top, predicted, truth, min_oos_recall=0.75)
+    figures = ib.oos_figures(top, predicted, truth, threshold)
+    assert figures["oos_recall"] == 0.75
+    assert figures["in_scope_accuracy"] == 1.0
+    assert ib.choose_threshold(top, predicted, ["oos"] * 7, min_oos_recall=1.0) > 0.9
+
+
+def test_softmax_rows_sum_to_one_and_temperature_sharpens() -> None:
+    margins = np.array([[1.0, 0.0, -1.0], [0.2, 0.1, 0.0]])
+    soft, sharp = ib.softmax(margins, 1.0), ib.softmax(margins, 10.0)
+    assert np.allclose(soft.sum(axis=1), 1.0)
+    assert sharp[0, 0] > soft[0, 0]
+
+
+def test_clean_splits_dedupes_and_drops_held_out_overlap() -> None:
+    train = [
+        Example("ما زلت أنتظر بطاقتي؟", "arrival"),
+        Example("ما زلت انتظر بطاقتى؟", "arrival"),  # same after normalization
+        Example("Where is my card", "arrival"),
+        Example("where is my card", "lost"),  # conflicting copy: both dropped
+        Example("change my pin", "pin"),
+    ]
+    test = [Example("Change my PIN", "pin")]
+    kept, dropped, overlap = ib.clean_splits(train, test)
+    assert [e.text for e in kept] == ["ما زلت أنتظر بطاقتي؟"]
+    assert dropped == 3
+    assert overlap == 1
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def test_loaders_read_the_shared_layout(tmp_path: Path) -> None:
+    _write_csv(tmp_path / "banking77/train.csv", ["text", "category"], [["hi card", "card"]])
+    _write_csv(tmp_path / "banking77/test.csv", ["text", "category"], [["my pin", "pin"]])
+    (tmp_path / "clinc150").mkdir()
+    (tmp_path / "clinc150/data_full.json").write_text(json.dumps({
+        "train": [["book a flight", "book_flight"]], "val": [["flight please", "book_flight"]],
+        "test": [["fly me", "book_flight"]], "oos_train": [["sing", "oos"]],
+        "oos_val": [["dance", "oos"]], "oos_test": [["paint", "oos"]],
+    }))
+    names = ["MSA_PAL_train", "MSA_PAL_val", *[f"{d}_test" for d in ib.ARBANKING_TESTS]]
+    for name in names:
+        _write_csv(tmp_path / f"arbanking77/Banking77_Arabized_{name}.csv", ["label", "text"],
+                   [[" وصول البطاقة", "وين بطاقتي؟"], ["وصول البطاقة", "  "]])
+    assert ib.load_banking77(tmp_path)["test"][0].label == "pin"
+    clinc = ib.load_clinc150(tmp_path)
+    assert [e.label for e in clinc["test"]] == ["book_flight", "oos"]
+    arb = ib.load_arbanking77(tmp_path)
+    assert set(arb) == {"train", "val", *[f"test:{d}" for d in ib.ARBANKING_TESTS]}
+    assert [e.label for e in arb["test:Tunisian"]] == ["وصول البطاقة"]  # blank text skipped
+
+
+INTENTS = [
+    Example("where is my card", "arrival"), Example("my card has not arrived", "arrival"),
+    Example("card still not here", "arrival"), Example("وين بطاقتي", "arrival"),
+    Example("change my pin", "pin"), Example("how to change pin code", "pin"),
+    Example("new pin please", "pin"), Example("ابغى اغير الرقم السري", "pin"),
+]
+
+
+def test_concat_intent_model_fits_and_predicts(fake_settings) -> None:  # type: ignore[no-untyped-def]
+    model = ib.ConcatIntentModel([FAKE]).fit(INTENTS)
+    margins = model.decision(INTENTS)
+    assert margins.shape == (len(INTENTS), 2)
+    predicted = [model.classes_[i] for i in margins.argmax(axis=1)]
+    assert predicted == [e.label for e in INTENTS]
+    temperature = model.fit_temperature(margins, [e.label for e in INTENTS])
+    assert temperature > 0
+    assert np.allclose(model.predict_proba_from(margins).sum(axis=1), 1.0)
+
+
+SENTIMENT = [
+    *(Example(t, "positive") for t in ["great product love it", "رائع جدا حلو", "amazing great",
+                                       "حلو كثير رائع", "love it so much", "منتج رائع"]),
+    *(Example(t, "negative") for t in ["worst service ever", "سيء جدا زفت", "worst product",
+                                       "زفت وسيء", "broken and worst", "خدمة سيئة"]),
+    *(Example(t, "neutral") for t in ["what time do you open?", "متى تفتحون؟", "when do you open",
+                                      "متى يفتح المحل؟", "where is the shop?", "وين المحل؟"]),
+]
+
+
+def test_sentiment_head_round_trip_with_cascade(tmp_path: Path, fake_settings) -> None:  # type: ignore[no-untyped-def]
+    labels = [e.label for e in SENTIMENT]
+    text = st.slim(st.text_model(C=10.0).fit(views(SENTIMENT), labels))
+    emb = LogisticRegression().fit(embed_examples(SENTIMENT, FAKE), labels)
+    manifest = HeadManifest(
+        name="sentiment", task="sentiment", labels=st.LABELS, sklearn_version="x",
+        components=[
+            ComponentSpec(kind="text", file="text.joblib", sha256="", weight=0.5),
+            ComponentSpec(kind="embedding", file="e.joblib", sha256="", weight=0.5, embedder=FAKE),
+        ],
+        cascade=CascadeSpec(confident_above=0.85),
+    )
+    save_head(tmp_path / "sentiment", manifest, {"text.joblib": text, "e.joblib": emb})
+    head = create("classifier", "head", artifact="sentiment", models_dir=str(tmp_path))
+    assert head.labels == st.LABELS
+    scores = head.predict_proba(["worst service ever", "great product love it"])
+    assert max(scores[0], key=scores[0].__getitem__) == "negative"
+    assert max(scores[1], key=scores[1].__getitem__) == "positive"
+    assert all(abs(sum(s.values()) - 1.0) < 1e-6 for s in scores)
+
+
+def test_evaluate_polar_only_ignores_neutral_column() -> None:
+    def predict(texts):  # type: ignore[no-untyped-def]
+        # negative, neutral, positive: neutral wins the argmax, positive beats negative
+        return np.array([[0.1, 0.6, 0.3] for _ in texts])
+
+    examples = [Example("x", "positive"), Example("y", "negative")]
+    assert st.evaluate(predict, examples, polar_only=True)["accuracy"] == 0.5
+    assert st.evaluate(predict, examples)["accuracy"] == 0.0
+
+
+def test_sentences_keep_post_sized_pieces() -> None:
+    paragraph = "One two three four five six. Short one. " + " ".join(["word"] * 50) + "."
+    assert st._sentences(paragraph) == ["One two three four five six."]
