@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from assistant.cli import admin, feedback, serve
+from assistant.cli import admin, evaluate, feedback, serve
 from assistant.cli.bench import bench
+from assistant.cli.classify import classify
 from assistant.cli.draft import draft
 from assistant.cli.kb import app as kb_app
-from assistant.cli.classify import classify
 from assistant.cli.train import train
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.command("train")(train)
 app.command("bench")(bench)
 app.command("draft")(draft)
 app.add_typer(kb_app, name="kb")
+app.add_typer(evaluate.app, name="eval")
 app.add_typer(serve.app, name="serve")
 app.add_typer(admin.app, name="admin")
 app.add_typer(feedback.app, name="feedback")
