@@ -152,9 +152,15 @@ def _intent_candidate(signals: Signals, rules: GroupRules) -> Candidate:
 
 
 def _priority(chosen: Candidate) -> Priority:
-    if chosen.action == Action.DELETE or chosen.category == "hate":
+    # Urgent is kept for what hurts members: hate, and abuse bad enough to delete.
+    if chosen.category == "hate" or (
+        chosen.action == Action.DELETE and chosen.category == "offensive"
+    ):
         return Priority.URGENT
-    if chosen.action == Action.HIDE or chosen.category in ("complaint", "negative_feedback"):
+    if chosen.action in (Action.HIDE, Action.DELETE) or chosen.category in (
+        "complaint",
+        "negative_feedback",
+    ):
         return Priority.HIGH
     if chosen.action in (Action.APPROVE,):
         return Priority.LOW
@@ -165,7 +171,10 @@ def decide(signals: Signals, rules: GroupRules, templates: dict[str, dict[str, s
     """Pick the most severe suggested action; every signal that fired becomes a reason."""
     candidates = _score_candidates(signals, rules)
     candidates.append(_intent_candidate(signals, rules))
-    candidates.sort(key=lambda c: (SEVERITY.index(c.action), c.confidence), reverse=True)
+    # Most severe action first; at equal severity hate outranks plain offensiveness.
+    candidates.sort(
+        key=lambda c: (SEVERITY.index(c.action), c.category == "hate", c.confidence), reverse=True
+    )
     chosen = candidates[0]
     language = reply_language(signals.language)
     if chosen.own_message.get(language):

@@ -78,3 +78,12 @@ def test_member_allow_list(analyzer: Analyzer) -> None:
     rules = load_rules(DEMO_RULES)
     post = PostIn(text="للبيع عباية جديدة", author_id="shop-owner")
     assert analyzer.analyze(post, rules=rules).category != "advertising"
+
+
+def test_priorities(analyzer: Analyzer) -> None:
+    spam = analyzer.analyze("follow me for crypto whatsapp 0501234567")
+    hate = analyzer.analyze("they are vermin")
+    greeting = analyzer.analyze("صباح الخير")
+    assert (spam.action, spam.priority) == (Action.DELETE, Priority.HIGH)
+    assert hate.priority == Priority.URGENT
+    assert greeting.priority == Priority.LOW
