@@ -221,6 +221,7 @@ def build_drafter(
     generator: Any = None,
     embedder: Embedder | None = None,
     settings: Settings | None = None,
+    fast_embedder: Embedder | None = None,
 ) -> Drafter:
     """A drafter with the configured (or given) embedder and generator, cached by KB content,
     so a re-imported KB gets a fresh index and an unchanged one is not re-indexed."""
@@ -230,7 +231,7 @@ def build_drafter(
     key = (
         kb.fingerprint(),
         embedder_spec.model_dump_json() if embedder is None else f"object:{id(embedder)}",
-        fast_spec.model_dump_json(),
+        fast_spec.model_dump_json() if fast_embedder is None else f"object:{id(fast_embedder)}",
         generator_spec.model_dump_json() if generator is None else f"object:{id(generator)}",
     )
     if key not in _DRAFTERS:
@@ -241,7 +242,7 @@ def build_drafter(
             or create("generator", generator_spec.name, **generator_spec.options),
             settings=settings.answering,
             prompts_dir=settings.prompts_dir,
-            fast_embedder=create("embedder", fast_spec.name, **fast_spec.options)
+            fast_embedder=(fast_embedder or create("embedder", fast_spec.name, **fast_spec.options))
             if settings.answering.retrieval.fast_embedder_share > 0
             else None,
         )
@@ -258,8 +259,13 @@ def draft_reply(
     generator: Any = None,
     embedder: Embedder | None = None,
     settings: Settings | None = None,
+    fast_embedder: Embedder | None = None,
 ) -> Draft:
     """Draft a reply to ``post_text`` from ``kb``: an answer with citations, or a holding reply
-    marked for escalation. ``generator`` is a backend object (default: the configured one)."""
-    drafter = build_drafter(kb, generator=generator, embedder=embedder, settings=settings)
+    marked for escalation. ``generator``, ``embedder`` and ``fast_embedder`` are backend objects
+    (default: the configured ones, created when a KB is first indexed); a long-running process
+    passes its own so the models load once."""
+    drafter = build_drafter(
+        kb, generator=generator, embedder=embedder, settings=settings, fast_embedder=fast_embedder
+    )
     return drafter.draft(post_text, analysis)

@@ -146,6 +146,15 @@ class DeliveryPublic(BaseModel):
     waiting_for_webhook: bool = Field(description="the group has no webhook configured yet")
 
 
+class CitationPublic(BaseModel):
+    """A knowledge-base entry a reply draft used; for the admin, never sent to the member."""
+
+    entry_id: str = Field(description="the entry key, or the knowledge row id")
+    kind: str
+    title: str
+    score: float
+
+
 class QueueItemPublic(BaseModel):
     id: int
     group_id: str
@@ -160,7 +169,17 @@ class QueueItemPublic(BaseModel):
     member_external_id: str | None
     explanation: dict[str, Any] | None
     draft_text: str
-    draft_generator: str
+    draft_generator: str = Field(
+        description="template (holding reply), grounded or an LLM (from the knowledge base), "
+        "policy or notice (moderation), manual"
+    )
+    draft_citations: list[CitationPublic] = Field(
+        default_factory=list, description="knowledge entries the draft used (admin only)"
+    )
+    draft_confidence: float | None = Field(None, description="retrieval confidence of the draft")
+    draft_reason: str | None = Field(
+        None, description="why the item escalates, or why an LLM draft fell back"
+    )
     final_text: str | None
     edited: bool
     claimed_by: str | None
@@ -290,6 +309,7 @@ class KnowledgePublic(BaseModel):
     question: str
     answer: str
     tags: list[str]
+    entry_key: str | None = Field(None, description="the id of an imported KB entry")
 
 
 class MemberCreate(BaseModel):

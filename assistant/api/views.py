@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.api.schemas import (
+    CitationPublic,
     DeliveryPublic,
     GroupPublic,
     PostPublic,
@@ -115,6 +116,9 @@ def items_public(session: Session, items: Sequence[QueueItem]) -> list[QueueItem
             explanation=explanations.get(i.post_id) if i.post_id is not None else None,
             draft_text=i.draft_text,
             draft_generator=i.draft_generator,
+            draft_citations=[CitationPublic.model_validate(c) for c in i.draft_citations or []],
+            draft_confidence=i.draft_confidence,
+            draft_reason=i.draft_reason,
             final_text=i.final_text,
             edited=i.edited,
             claimed_by=names.get(i.claimed_by) if i.claimed_by is not None else None,

@@ -14,11 +14,14 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from assistant.answering.notices import moderation_notice
+from assistant.answering.schemas import Draft
+from assistant.jobs.drafting import KBReplyDrafter
 from assistant.jobs.queue import ClaimedJob, complete, fail
 from assistant.moderation.analyzer import Analyzer
 from assistant.moderation.rules import GroupRules, parse_rules
 from assistant.observability.metrics import Metrics
-from assistant.schemas import Action, Analysis, PostIn
+from assistant.schemas import Action, Analysis, PostIn, Priority
 from assistant.store.db import Store
 from assistant.store.drafts import GENERATOR, draft_language, holding_draft
 from assistant.store.models import AnalysisRow, Group, Post, PostStatus, utcnow
@@ -28,6 +31,7 @@ from assistant.store.sql import insert_ignoring_conflicts
 log = logging.getLogger(__name__)
 
 MODERATION_ACTIONS = {Action.HIDE, Action.DELETE, Action.WARN, Action.ESCALATE}
+NOTICE_ACTIONS = {Action.HIDE, Action.DELETE}
 
 
 @dataclass(frozen=True)
@@ -39,28 +43,62 @@ class _Loaded:
     received_at: float
 
 
+def _moderation_draft(analysis: Analysis, prompts_dir: Path) -> tuple[str, str]:
+    """The member-facing note of a moderation item and who wrote it. A post hidden or removed
+    by a group rule gets a notice naming the rule (``moderation_notice``); otherwise the
+    policy's own message is kept."""
+    if analysis.action in NOTICE_ACTIONS and any(
+        h.action in NOTICE_ACTIONS or h.action == Action.WARN for h in analysis.rule_hits
+    ):
+        return moderation_notice(analysis, prompts_dir=prompts_dir).text, "notice"
+    return analysis.explanation.member_message, "policy"
+
+
 def queue_item_for(
-    post_id: int, group_id: str, analysis: Analysis, prompts_dir: Path
+    post_id: int,
+    group_id: str,
+    analysis: Analysis,
+    prompts_dir: Path,
+    draft: Draft | None = None,
 ) -> NewItem | None:
-    """Which queue item an analysis asks for: a reply draft, a moderation notice, or none."""
+    """Which queue item an analysis asks for: a reply draft, a moderation notice, or none.
+    ``draft`` is the reply drafted from the group's knowledge base (none: a holding reply)."""
     language = draft_language(analysis.language.code, analysis.language.arabic_ratio)
-    if analysis.action == Action.REPLY:
-        kind, draft, generator = "reply", holding_draft(prompts_dir, "reply", language), GENERATOR
+    priority, action = analysis.priority, analysis.action.value
+    citations: list[dict[str, object]] | None = None
+    confidence: float | None = None
+    reason: str | None = None
+    if analysis.action == Action.REPLY and draft is not None:
+        kind, text, generator = "reply", draft.text, draft.generator
+        language = draft.language
+        citations = [c.model_dump(mode="json") for c in draft.citations]
+        confidence = round(draft.confidence, 4)
+        reason = draft.reason or None
+        if draft.escalate:
+            action = Action.ESCALATE.value
+            if priority in (Priority.LOW, Priority.NORMAL):
+                priority = Priority.HIGH
+    elif analysis.action == Action.REPLY:
+        kind, text, generator = "reply", holding_draft(prompts_dir, "reply", language), GENERATOR
     elif analysis.action in MODERATION_ACTIONS:
-        kind, draft, generator = "moderation", analysis.explanation.member_message, "policy"
+        kind = "moderation"
+        text, generator = _moderation_draft(analysis, prompts_dir)
     else:
         return None
     return NewItem(
         group_id=group_id,
         source_key=f"post:{post_id}",
         kind=kind,
-        priority=analysis.priority,
+        priority=priority,
         language=language,
-        draft_text=draft,
+        draft_text=text,
         draft_generator=generator,
         category=analysis.category,
-        suggested_action=analysis.action.value,
+        suggested_action=action,
         post_id=post_id,
+        draft_citations=citations,
+        draft_confidence=confidence,
+        draft_reason=reason,
     )
 
 
@@ -74,8 +112,10 @@ class AnalysisHandler:
         metrics: Metrics,
         max_attempts: int,
         backoff_s: float,
+        drafter: KBReplyDrafter | None = None,
     ) -> None:
         self.store = store
+        self.drafter = drafter
         self.analyzer = analyzer
         self.prompts_dir = prompts_dir
         self.metrics = metrics
@@ -142,11 +182,42 @@ class AnalysisHandler:
                 return
             self._failed(items[0], exc)
             return
-        self._store(items, analyses, per_post)
+        drafts = self._drafts(group_id, items, analyses)
+        self._store(items, analyses, per_post, drafts)
+
+    def _drafts(
+        self, group_id: str, items: Sequence[_Loaded], analyses: Sequence[Analysis]
+    ) -> dict[int, Draft]:
+        """Reply drafts from the group's knowledge base, by post id. A group without knowledge,
+        or a drafting failure, leaves the holding reply (the analysis is stored either way)."""
+        questions = [
+            (i, a) for i, a in zip(items, analyses, strict=True) if a.action == Action.REPLY
+        ]
+        if self.drafter is None or not questions:
+            return {}
+        try:
+            kb = self.drafter.knowledge_base(self.store, group_id)
+        except Exception as exc:
+            log.warning("knowledge base failed", extra={"group": group_id, "error": repr(exc)})
+            return {}
+        if kb is None:
+            return {}
+        drafts: dict[int, Draft] = {}
+        for item, analysis in questions:
+            try:
+                drafts[item.post_id] = self.drafter.draft(kb, item.post.text, analysis)
+            except Exception as exc:
+                log.warning("drafting failed", extra={"post_id": item.post_id, "error": repr(exc)})
+        return drafts
 
     def _store(
-        self, items: Sequence[_Loaded], analyses: Sequence[Analysis], seconds: float
+        self,
+        items: Sequence[_Loaded],
+        analyses: Sequence[Analysis],
+        seconds: float,
+        drafts: dict[int, Draft] | None = None,
     ) -> None:
+        drafts = drafts or {}
         with self.store.transaction() as session:
             held = [
                 (i, a) for i, a in zip(items, analyses, strict=True) if complete(session, job=i.job)
@@ -173,7 +244,8 @@ class AnalysisHandler:
                 keys=["post_id"],
             )
             new_items = [
-                queue_item_for(i.post_id, i.group_id, a, self.prompts_dir) for i, a in held
+                queue_item_for(i.post_id, i.group_id, a, self.prompts_dir, drafts.get(i.post_id))
+                for i, a in held
             ]
             add_items(session, items=[n for n in new_items if n is not None])
             for i, _ in held:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from assistant.config import Settings
 from assistant.jobs.analysis import AnalysisHandler
+from assistant.jobs.drafting import KBReplyDrafter
 from assistant.jobs.queue import ClaimedJob, claim, fail
 from assistant.jobs.runner import BackgroundLoop
 from assistant.moderation.analyzer import Analyzer
@@ -43,6 +44,15 @@ class Worker(BackgroundLoop):
     def prepare(self) -> None:
         log.info("loading models")
         analyzer = self._analyzer_factory(self.settings)
+        models = getattr(analyzer, "models", None)
+        shared = (
+            models.fast_embedder
+            if models is not None
+            and models.fast_embedder_spec == self.settings.backends.fast_embedder
+            and self.settings.answering.retrieval.fast_embedder_share > 0
+            else None
+        )
+        drafter = KBReplyDrafter(self.settings, fast_embedder=shared)
         self._handlers[ANALYZE_POST] = AnalysisHandler(
             store=self.store,
             analyzer=analyzer,
@@ -50,6 +60,7 @@ class Worker(BackgroundLoop):
             metrics=self.metrics,
             max_attempts=self.settings.worker.max_attempts,
             backoff_s=self.settings.worker.retry_backoff_s,
+            drafter=drafter,
         )
         self.models_loaded.set()
         log.info("models loaded", extra={"seconds": round(analyzer.load_seconds, 2)})

@@ -1,5 +1,6 @@
-"""The demo group: rules, FAQ, two new members and a few dozen posts, loaded through the same
-ingestion path as the API (the worker analyzes them right after start)."""
+"""The demo group: rules, the shop's knowledge base (``demo/kb/``), two new members and a few
+dozen posts, loaded through the same ingestion path as the API (the worker analyzes them right
+after start and drafts the replies from the knowledge base)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from assistant.answering.kb import load_kb
+from assistant.answering.stored import rows_from_kb
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.schemas import PostIn
 from assistant.store import auth, groups
 from assistant.store.db import Store
-from assistant.store.models import ApiToken, Group, Role
+from assistant.store.models import ApiToken, Group, KnowledgeEntry, Role
 from assistant.store.posts import ingest_posts
 
 DEMO_DIR = PROJECT_ROOT / "demo"
@@ -55,6 +58,28 @@ def _token(store: Store, settings: Settings) -> str:
     return token
 
 
+def _load_knowledge(session: Session, kb_dir: Path) -> int:
+    """Add the entries of ``demo/kb/`` the group lacks (by entry id and language)."""
+    if not kb_dir.is_dir():
+        return 0
+    have = {
+        (key, language)
+        for key, language in session.execute(
+            select(KnowledgeEntry.entry_key, KnowledgeEntry.language).where(
+                KnowledgeEntry.group_id == DEMO_GROUP
+            )
+        )
+    }
+    rows = [
+        r
+        for r in rows_from_kb(load_kb(kb_dir, group=DEMO_GROUP))
+        if (r["entry_key"], r["language"]) not in have
+    ]
+    for row in rows:
+        groups.add_knowledge(session, group_id=DEMO_GROUP, **row)
+    return len(rows)
+
+
 def seed_demo(store: Store, settings: Settings, *, demo_dir: Path = DEMO_DIR) -> DemoResult:
     """Idempotent: running it again adds nothing twice."""
     rules_file = demo_dir / "rules.yaml"
@@ -66,9 +91,7 @@ def seed_demo(store: Store, settings: Settings, *, demo_dir: Path = DEMO_DIR) ->
                 name="Demo Abaya Shop",
                 rules_yaml=rules_file.read_text("utf-8") if rules_file.exists() else None,
             )
-            faq = yaml.safe_load((demo_dir / "faq.yaml").read_text("utf-8"))
-            for entry in faq["entries"]:
-                groups.add_knowledge(session, group_id=DEMO_GROUP, **entry)
+        _load_knowledge(session, demo_dir / "kb")
     token = _token(store, settings)
     posts = _read_posts(demo_dir / "posts.jsonl")
     with store.transaction() as session:

@@ -105,6 +105,8 @@ def add_knowledge(
     language: str,
     kind: str = "faq",
     tags: Sequence[str] = (),
+    entry_key: str | None = None,
+    product: dict[str, Any] | None = None,
 ) -> KnowledgeEntry:
     entry = KnowledgeEntry(
         group_id=group_id,
@@ -113,6 +115,8 @@ def add_knowledge(
         question=question,
         answer=answer,
         tags=list(tags),
+        entry_key=entry_key,
+        product=product,
     )
     session.add(entry)
     session.flush()

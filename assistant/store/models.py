@@ -131,6 +131,10 @@ class KnowledgeEntry(Base):
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # the id of the entry in an imported knowledge base (rows with the same key are one entry
+    # in several languages); none for entries added one by one
+    entry_key: Mapped[str | None] = mapped_column(String(100))
+    product: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -235,6 +239,11 @@ class QueueItem(Base):
     member_external_id: Mapped[str | None] = mapped_column(String(200))
     draft_text: Mapped[str] = mapped_column(Text, default="")
     draft_generator: Mapped[str] = mapped_column(String(40), default="template")
+    # drafts from the knowledge base: the entries used (for the admin only), the retrieval
+    # confidence, and why the item escalates (or why an LLM draft fell back)
+    draft_citations: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    draft_confidence: Mapped[float | None] = mapped_column(Float)
+    draft_reason: Mapped[str | None] = mapped_column(Text)
     final_text: Mapped[str | None] = mapped_column(Text)
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("admins.id", ondelete="SET NULL"))

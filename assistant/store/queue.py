@@ -42,6 +42,9 @@ class NewItem:
     suggested_action: str | None = None
     post_id: int | None = None
     member_external_id: str | None = None
+    draft_citations: list[dict[str, Any]] | None = None
+    draft_confidence: float | None = None
+    draft_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,9 @@ def add_items(session: Session, *, items: Sequence[NewItem]) -> None:
             "member_external_id": i.member_external_id,
             "draft_text": i.draft_text,
             "draft_generator": i.draft_generator,
+            "draft_citations": i.draft_citations,
+            "draft_confidence": i.draft_confidence,
+            "draft_reason": i.draft_reason,
             "edited": False,
             "version": 1,
             "created_at": now,

@@ -30,7 +30,8 @@ CASES = [
     # Egyptian
     ("المنتج تحفة بجد وجودته عالية جدا", "positive"),
     pytest.param(
-        "الطلب وصل بايظ والخدمة زي الزفت", "negative",
+        "الطلب وصل بايظ والخدمة زي الزفت",
+        "negative",
         marks=pytest.mark.xfail(reason="known weakness: few Egyptian negative words in training"),
     ),
     ("المحل بيفتح الساعة كام النهارده؟", "neutral"),
@@ -52,7 +53,8 @@ CASES = [
     # Arabic-Indic digits
     ("هل يوجد توصيل خلال ٣ أيام؟", "neutral"),
     pytest.param(
-        "وصلني بعد ١٠ أيام ومكسور، سيء جدا", "negative",
+        "وصلني بعد ١٠ أيام ومكسور، سيء جدا",
+        "negative",
         marks=pytest.mark.xfail(reason="known weakness: Arabic complaints are underrepresented"),
     ),
 ]
@@ -66,8 +68,10 @@ def test_obvious_posts(head: HeadClassifier, text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("plain", "elongated"),
-    [("كتير حلو الفستان، شكراً إلكن", "كتير حلوووووو الفستان، شكراً إلكن"),
-     ("I love it", "I loooooove it")],
+    [
+        ("كتير حلو الفستان، شكراً إلكن", "كتير حلوووووو الفستان، شكراً إلكن"),
+        ("I love it", "I loooooove it"),
+    ],
 )
 def test_elongation_does_not_change_the_label(
     head: HeadClassifier, plain: str, elongated: str

@@ -10,6 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from assistant.answering.kb import load_kb
+from assistant.answering.stored import rows_from_kb
 from assistant.api.app import create_app
 from assistant.cli import admin, feedback
 from assistant.config import get_settings
@@ -54,8 +56,9 @@ def test_demo_group_has_a_working_queue_and_feedback_exports(cli_env: Path) -> N
     services = app.state.services
     demo_dir = cli_env / "demo"  # without rules.yaml: the fake embedder matches every topic
     demo_dir.mkdir()
-    for name in ("posts.jsonl", "faq.yaml"):
-        shutil.copy(DEMO_DIR / name, demo_dir / name)
+    shutil.copy(DEMO_DIR / "posts.jsonl", demo_dir / "posts.jsonl")
+    shutil.copytree(DEMO_DIR / "kb", demo_dir / "kb")
+    kb_rows = len(rows_from_kb(load_kb(DEMO_DIR / "kb")))
     result = seed_demo(services.store, settings, demo_dir=demo_dir)
     assert result.posts_accepted >= 30 and result.token_file.read_text().strip() == result.token
     assert (
@@ -70,7 +73,11 @@ def test_demo_group_has_a_working_queue_and_feedback_exports(cli_env: Path) -> N
         ).json()
         kinds = {i["kind"] for i in page["items"]}
         assert page["total"] >= 15 and {"reply", "moderation", "welcome"} <= kinds
-        assert len(client.get(f"/v1/groups/{DEMO_GROUP}/knowledge", headers=headers).json()) == 8
+        knowledge = client.get(f"/v1/groups/{DEMO_GROUP}/knowledge", headers=headers).json()
+        assert len(knowledge) == kb_rows  # loaded once: seeding again added nothing
+        replies = [i for i in page["items"] if i["kind"] == "reply"]
+        assert replies and all(i["draft_generator"] == "grounded" for i in replies)
+        assert any(i["draft_citations"] for i in replies)
         item = page["items"][0]
         client.post(
             f"/v1/groups/{DEMO_GROUP}/queue/{item['id']}/reject",

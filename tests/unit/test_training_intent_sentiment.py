@@ -83,15 +83,25 @@ def test_loaders_read_the_shared_layout(tmp_path: Path) -> None:
     _write_csv(tmp_path / "banking77/train.csv", ["text", "category"], [["hi card", "card"]])
     _write_csv(tmp_path / "banking77/test.csv", ["text", "category"], [["my pin", "pin"]])
     (tmp_path / "clinc150").mkdir()
-    (tmp_path / "clinc150/data_full.json").write_text(json.dumps({
-        "train": [["book a flight", "book_flight"]], "val": [["flight please", "book_flight"]],
-        "test": [["fly me", "book_flight"]], "oos_train": [["sing", "oos"]],
-        "oos_val": [["dance", "oos"]], "oos_test": [["paint", "oos"]],
-    }))
+    (tmp_path / "clinc150/data_full.json").write_text(
+        json.dumps(
+            {
+                "train": [["book a flight", "book_flight"]],
+                "val": [["flight please", "book_flight"]],
+                "test": [["fly me", "book_flight"]],
+                "oos_train": [["sing", "oos"]],
+                "oos_val": [["dance", "oos"]],
+                "oos_test": [["paint", "oos"]],
+            }
+        )
+    )
     names = ["MSA_PAL_train", "MSA_PAL_val", *[f"{d}_test" for d in ib.ARBANKING_TESTS]]
     for name in names:
-        _write_csv(tmp_path / f"arbanking77/Banking77_Arabized_{name}.csv", ["label", "text"],
-                   [[" وصول البطاقة", "وين بطاقتي؟"], ["وصول البطاقة", "  "]])
+        _write_csv(
+            tmp_path / f"arbanking77/Banking77_Arabized_{name}.csv",
+            ["label", "text"],
+            [[" وصول البطاقة", "وين بطاقتي؟"], ["وصول البطاقة", "  "]],
+        )
     assert ib.load_banking77(tmp_path)["test"][0].label == "pin"
     clinc = ib.load_clinc150(tmp_path)
     assert [e.label for e in clinc["test"]] == ["book_flight", "oos"]
@@ -101,10 +111,14 @@ def test_loaders_read_the_shared_layout(tmp_path: Path) -> None:
 
 
 INTENTS = [
-    Example("where is my card", "arrival"), Example("my card has not arrived", "arrival"),
-    Example("card still not here", "arrival"), Example("وين بطاقتي", "arrival"),
-    Example("change my pin", "pin"), Example("how to change pin code", "pin"),
-    Example("new pin please", "pin"), Example("ابغى اغير الرقم السري", "pin"),
+    Example("where is my card", "arrival"),
+    Example("my card has not arrived", "arrival"),
+    Example("card still not here", "arrival"),
+    Example("وين بطاقتي", "arrival"),
+    Example("change my pin", "pin"),
+    Example("how to change pin code", "pin"),
+    Example("new pin please", "pin"),
+    Example("ابغى اغير الرقم السري", "pin"),
 ]
 
 
@@ -120,12 +134,39 @@ def test_concat_intent_model_fits_and_predicts(fake_settings) -> None:  # type: 
 
 
 SENTIMENT = [
-    *(Example(t, "positive") for t in ["great product love it", "رائع جدا حلو", "amazing great",
-                                       "حلو كثير رائع", "love it so much", "منتج رائع"]),
-    *(Example(t, "negative") for t in ["worst service ever", "سيء جدا زفت", "worst product",
-                                       "زفت وسيء", "broken and worst", "خدمة سيئة"]),
-    *(Example(t, "neutral") for t in ["what time do you open?", "متى تفتحون؟", "when do you open",
-                                      "متى يفتح المحل؟", "where is the shop?", "وين المحل؟"]),
+    *(
+        Example(t, "positive")
+        for t in [
+            "great product love it",
+            "رائع جدا حلو",
+            "amazing great",
+            "حلو كثير رائع",
+            "love it so much",
+            "منتج رائع",
+        ]
+    ),
+    *(
+        Example(t, "negative")
+        for t in [
+            "worst service ever",
+            "سيء جدا زفت",
+            "worst product",
+            "زفت وسيء",
+            "broken and worst",
+            "خدمة سيئة",
+        ]
+    ),
+    *(
+        Example(t, "neutral")
+        for t in [
+            "what time do you open?",
+            "متى تفتحون؟",
+            "when do you open",
+            "متى يفتح المحل؟",
+            "where is the shop?",
+            "وين المحل؟",
+        ]
+    ),
 ]
 
 
@@ -134,7 +175,10 @@ def test_sentiment_head_round_trip_with_cascade(tmp_path: Path, fake_settings) -
     text = st.slim(st.text_model(C=10.0).fit(views(SENTIMENT), labels))
     emb = LogisticRegression().fit(embed_examples(SENTIMENT, FAKE), labels)
     manifest = HeadManifest(
-        name="sentiment", task="sentiment", labels=st.LABELS, sklearn_version="x",
+        name="sentiment",
+        task="sentiment",
+        labels=st.LABELS,
+        sklearn_version="x",
         components=[
             ComponentSpec(kind="text", file="text.joblib", sha256="", weight=0.5),
             ComponentSpec(kind="embedding", file="e.joblib", sha256="", weight=0.5, embedder=FAKE),

@@ -86,8 +86,11 @@ def test_sms_loader_then_dedupe(tmp_path: Path) -> None:
     _write(
         tmp_path / "sms_spam_collection" / "sms_spam.csv",
         ["id", "label", "text"],
-        [["0", "spam", "WIN a prize! call 0800"], ["1", "spam", "win a prize!  call 0800"],
-         ["2", "ham", "see you at 5"]],
+        [
+            ["0", "spam", "WIN a prize! call 0800"],
+            ["1", "spam", "win a prize!  call 0800"],
+            ["2", "ham", "see you at 5"],
+        ],
     )
     kept, dropped = dedupe(spam.load_sms(tmp_path))
     assert dropped == 1
@@ -95,18 +98,28 @@ def test_sms_loader_then_dedupe(tmp_path: Path) -> None:
 
 
 OFFENSIVE_TINY = [
-    ("you are an idiot", "offensive"), ("shut up idiot", "offensive"),
-    ("what an idiot you are", "offensive"), ("انت حمار", "offensive"), ("يا حمار", "offensive"),
-    ("اسكت يا حمار", "offensive"), ("those vermin must go", "hate"),
-    ("vermin people out", "hate"), ("kill the vermin", "hate"), ("have a nice day", "normal"),
-    ("thanks for the help", "normal"), ("صباح الخير", "normal"), ("شكرا لكم", "normal"),
-    ("see you tomorrow", "normal"), ("مساء الخير يا جماعة", "normal"),
+    ("you are an idiot", "offensive"),
+    ("shut up idiot", "offensive"),
+    ("what an idiot you are", "offensive"),
+    ("انت حمار", "offensive"),
+    ("يا حمار", "offensive"),
+    ("اسكت يا حمار", "offensive"),
+    ("those vermin must go", "hate"),
+    ("vermin people out", "hate"),
+    ("kill the vermin", "hate"),
+    ("have a nice day", "normal"),
+    ("thanks for the help", "normal"),
+    ("صباح الخير", "normal"),
+    ("شكرا لكم", "normal"),
+    ("see you tomorrow", "normal"),
+    ("مساء الخير يا جماعة", "normal"),
 ]
 
 
 def _tiny_examples() -> list[Example]:
-    return [Example(t, label, {"source": "en" if t.isascii() else "ar"})
-            for t, label in OFFENSIVE_TINY]
+    return [
+        Example(t, label, {"source": "en" if t.isascii() else "ar"}) for t, label in OFFENSIVE_TINY
+    ]
 
 
 def test_nb_logreg_is_a_plain_classifier_matching_its_labels() -> None:
@@ -125,11 +138,14 @@ def test_nb_logreg_is_a_plain_classifier_matching_its_labels() -> None:
 
 
 def test_tiny_offensive_head_round_trips_through_head_classifier(tmp_path: Path) -> None:
-    model = offensive.fit_text_model(_tiny_examples(), C=10.0, char_features=5000,
-                                     word_features=500)
+    model = offensive.fit_text_model(
+        _tiny_examples(), C=10.0, char_features=5000, word_features=500
+    )
     before = model.predict_proba(["يا حمار", "have a nice day"])
     manifest = HeadManifest(
-        name="offensive", task="offensive", labels=offensive.LABELS,
+        name="offensive",
+        task="offensive",
+        labels=offensive.LABELS,
         components=[ComponentSpec(kind="text", file="text.joblib", sha256="", weight=1.0)],
         sklearn_version=sklearn_version(),
     )
@@ -141,19 +157,23 @@ def test_tiny_offensive_head_round_trips_through_head_classifier(tmp_path: Path)
     assert max(rows[0], key=rows[0].__getitem__) == "offensive"
     assert max(rows[1], key=rows[1].__getitem__) == "normal"
     order = [list(model.classes_).index(label) for label in offensive.LABELS]
-    assert np.allclose(head.predict_matrix(["يا حمار", "have a nice day"]), before[:, order],
-                       atol=1e-5)
+    assert np.allclose(
+        head.predict_matrix(["يا حمار", "have a nice day"]), before[:, order], atol=1e-5
+    )
 
 
 def test_compact_estimator_drops_pruned_vocabulary_and_keeps_predictions() -> None:
     model = spam.fit_text_model(
-        [Example("win cash now call 0800", "spam", {"source": "sms"}),
-         Example("free crypto follow my channel", "spam", {"source": "youtube"}),
-         Example("free prize call now", "spam", {"source": "sms"}),
-         Example("see you at dinner", "ham", {"source": "sms"}),
-         Example("nice song", "ham", {"source": "youtube"}),
-         Example("see you soon", "ham", {"source": "osact"})],
-        char_features=2000, word_features=200,
+        [
+            Example("win cash now call 0800", "spam", {"source": "sms"}),
+            Example("free crypto follow my channel", "spam", {"source": "youtube"}),
+            Example("free prize call now", "spam", {"source": "sms"}),
+            Example("see you at dinner", "ham", {"source": "sms"}),
+            Example("nice song", "ham", {"source": "youtube"}),
+            Example("see you soon", "ham", {"source": "osact"}),
+        ],
+        char_features=2000,
+        word_features=200,
     )
     features = model.named_steps["features"].transformer_list
     assert all(not hasattr(vec, "stop_words_") for _, vec in features)
