@@ -86,10 +86,20 @@ _EMBEDDERS: dict[str, Embedder] = {}
 def shared_embedder(ref: EmbedderRef) -> Embedder:
     """One embedder instance per configuration per process.
 
-    ``threads`` is a property of the machine, not of the artifact: an artifact trained with one
-    thread still runs with the backend's default at inference.
+    ``threads`` is a property of the machine, not of the artifact: it comes from the
+    ``backends.embedder`` or ``backends.fast_embedder`` role that uses the same backend, else
+    the backend's default.
     """
+    from assistant.config import get_settings
+
+    roles = get_settings().backends
+    machine = next(
+        (spec.options for spec in (roles.fast_embedder, roles.embedder) if spec.name == ref.name),
+        {},
+    )
     options = {k: v for k, v in ref.options.items() if k != "threads"}
+    if "threads" in machine:
+        options["threads"] = machine["threads"]
     key = json.dumps([ref.name, options], sort_keys=True)
     if key not in _EMBEDDERS:
         _EMBEDDERS[key] = create("embedder", ref.name, **options)
