@@ -41,6 +41,20 @@ class BackendsSettings(BaseModel):
     spam: BackendSpec = BackendSpec(name="head", options={"artifact": "spam"})
     sentiment: BackendSpec = BackendSpec(name="head", options={"artifact": "sentiment"})
 
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_default_backend_names(cls, data: Any) -> Any:
+        """``MUSHRIF_BACKENDS__EMBEDDER__OPTIONS=...`` alone changes options, not the backend."""
+        if not isinstance(data, dict):
+            return data
+        merged = dict(data)
+        for role, value in data.items():
+            field = cls.model_fields.get(role)
+            default = field.default if field else None
+            if isinstance(value, dict) and "name" not in value and isinstance(default, BackendSpec):
+                merged[role] = {**default.model_dump(), **value}
+        return merged
+
 
 class AnalysisSettings(BaseModel):
     batch_size: int = Field(64, ge=1, le=4096)

