@@ -28,7 +28,6 @@ from assistant.backends.errors import BackendError, ModelFileMissingError
 from assistant.backends.registry import create, register
 from assistant.text.normalize import normalize
 
-FORMAT = "mushrif-head/1"
 Probabilities = npt.NDArray[np.float64]
 
 

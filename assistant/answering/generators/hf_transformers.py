@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -52,8 +51,6 @@ def create(*, model_dir: str | None = None, threads: int = 1) -> TransformersGen
             "Set answering.generator.options.model_dir to a local model directory "
             "(config.json, tokenizer and weights).",
         )
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
