@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 
 MODERATION_ACTIONS = {Action.HIDE, Action.DELETE, Action.WARN, Action.ESCALATE}
 NOTICE_ACTIONS = {Action.HIDE, Action.DELETE}
+# Escalations that are about the member's own need, not about the post's content: they are
+# answered (a holding reply, then a human), so they belong with the replies, not moderation.
+MEMBER_NEED_CATEGORIES = frozenset({"complaint", "order_support", "negative_feedback"})
+# Those the drafting chain writes the holding reply for (it knows these intents); negative
+# feedback keeps the policy's note, since a knowledge-base answer to it would read as a brush-off.
+DRAFTED_NEED_CATEGORIES = frozenset({"complaint", "order_support"})
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,13 @@ def _moderation_draft(analysis: Analysis, prompts_dir: Path) -> tuple[str, str]:
     return analysis.explanation.member_message, "policy"
 
 
+def is_answered(analysis: Analysis) -> bool:
+    """Whether the member gets a reply draft: a question, or a need a human must handle."""
+    return analysis.action == Action.REPLY or (
+        analysis.action == Action.ESCALATE and analysis.category in MEMBER_NEED_CATEGORIES
+    )
+
+
 def queue_item_for(
     post_id: int,
     group_id: str,
@@ -68,7 +81,7 @@ def queue_item_for(
     citations: list[dict[str, object]] | None = None
     confidence: float | None = None
     reason: str | None = None
-    if analysis.action == Action.REPLY and draft is not None:
+    if is_answered(analysis) and draft is not None:
         kind, text, generator = "reply", draft.text, draft.generator
         language = draft.language
         citations = [c.model_dump(mode="json") for c in draft.citations]
@@ -80,6 +93,9 @@ def queue_item_for(
                 priority = Priority.HIGH
     elif analysis.action == Action.REPLY:
         kind, text, generator = "reply", holding_draft(prompts_dir, "reply", language), GENERATOR
+    elif is_answered(analysis):
+        kind, text, generator = "reply", analysis.explanation.member_message, "policy"
+        reason = f"needs a human: {analysis.category}"
     elif analysis.action in MODERATION_ACTIONS:
         kind = "moderation"
         text, generator = _moderation_draft(analysis, prompts_dir)
@@ -191,7 +207,9 @@ class AnalysisHandler:
         """Reply drafts from the group's knowledge base, by post id. A group without knowledge,
         or a drafting failure, leaves the holding reply (the analysis is stored either way)."""
         questions = [
-            (i, a) for i, a in zip(items, analyses, strict=True) if a.action == Action.REPLY
+            (i, a)
+            for i, a in zip(items, analyses, strict=True)
+            if a.action == Action.REPLY or a.category in DRAFTED_NEED_CATEGORIES
         ]
         if self.drafter is None or not questions:
             return {}

@@ -45,7 +45,10 @@ def test_posts_become_queue_items_by_priority(
     ranks = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
     assert [ranks[k[1]] for k in kinds] == sorted((ranks[k[1]] for k in kinds), reverse=True)
     replies = _queue(client, tokens, kind="reply")["items"]
-    assert {i["post_text"] for i in replies} == {POSTS[0]["text"], POSTS[4]["text"]}
+    # The complaint is a reply too (a holding note, escalated to a human), not moderation.
+    assert {i["post_text"] for i in replies} == {p["text"] for p in (POSTS[0], POSTS[1], POSTS[4])}
+    complaint = next(i for i in replies if i["post_text"] == POSTS[1]["text"])
+    assert (complaint["suggested_action"], complaint["priority"]) == ("escalate", "high")
     arabic = next(i for i in replies if i["language"] == "ar")
     assert "المشرفين" in arabic["draft_text"] and arabic["draft_generator"] == "template"
     moderation = _queue(client, tokens, kind="moderation", language="en")["items"]
