@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -155,6 +155,25 @@ class AnsweringSettings(BaseModel):
     max_tokens: int = Field(200, ge=16, le=2048, description="LLM draft length limit")
 
 
+class WebSettings(BaseModel):
+    """The admins' web pages (``/web``): session cookie, page sizes, evaluation reports."""
+
+    enabled: bool = Field(True, description="serve the web pages under /web")
+    session_secret: SecretStr | None = Field(
+        None,
+        description="signs session cookies; unset: a random one is generated once and kept in "
+        "<data_dir>/web-session-secret",
+    )
+    session_ttl_s: int = Field(12 * 3600, ge=60, description="a login lasts this long")
+    cookie_secure: bool = Field(False, description="send the cookie over HTTPS only")
+    page_size: int = Field(50, ge=1, le=200, description="queue items shown per page")
+    max_edit_chars: int = Field(20_000, ge=100, le=20_000, description="longest approved text")
+    replay_max_posts: int = Field(500, ge=1, description="stored posts a shadow replay reads")
+    reports_dir: Path | None = Field(
+        None, description="evaluation runs shown under /web/reports (default <data_dir>/eval/runs)"
+    )
+
+
 class LoggingSettings(BaseModel):
     format: Literal["json", "text"] = "json"
 
@@ -184,6 +203,7 @@ class Settings(BaseSettings):
     queue: QueueSettings = QueueSettings()
     logging: LoggingSettings = LoggingSettings()
     answering: AnsweringSettings = AnsweringSettings()
+    web: WebSettings = WebSettings()
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:
