@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -42,13 +43,11 @@ def _run_one(
     save: bool,
     progress: bool,
     baselines: Path,
-    skip_unimplemented: bool = False,
 ) -> tuple[bool, str]:
     """(passed, one-line outcome); skipped suites pass."""
     from assistant.evaluation.datasets import DatasetError
     from assistant.evaluation.models import ModelError, shared_missing
     from assistant.evaluation.runner import (
-        NotImplementedTaskError,
         check_baseline,
         evaluate,
         run_dir,
@@ -66,8 +65,6 @@ def _run_one(
         return True, f"skipped: {missing} (set MUSHRIF_SHARED_DATA_DIR)"
     try:
         result = evaluate(suite, settings, progress=progress)
-    except NotImplementedTaskError as exc:
-        return skip_unimplemented, f"{'skipped' if skip_unimplemented else 'error'}: {exc}"
     except (ModelError, SuiteError) as exc:
         return False, f"error: {exc}"
     except DatasetError as exc:
@@ -80,6 +77,8 @@ def _run_one(
         f"{suite.name}: {primary['name']} {primary['value']:.4f}{interval} "
         f"n={result['dataset']['n']} in {result['run_seconds']:.1f}s → {report}"
     )
+    if "misses" in result:
+        line += "\n" + _grounded_summary(result)
     passed = True
     if save:
         written = save_baseline(result, baselines / f"{suite.name}.json")
@@ -89,6 +88,28 @@ def _run_one(
         passed = outcome.ok
         line += f"\n  {'ok' if outcome.ok else 'FAIL'}: {outcome.message}"
     return passed, line
+
+
+def _grounded_summary(result: dict) -> str:
+    """Per-language hit@1/hit@3, unanswerable escalated and violations of a retrieval run."""
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.3f}"
+
+    parts = [
+        f"{language} hit@1 {pct(s.get('hit_at_1'))} hit@3 {pct(s.get('hit_at_3'))} "
+        f"(n={s['n_answerable']})"
+        for language, s in result.get("slices", {}).get("language", {}).items()
+        if s["n_answerable"]
+    ]
+    metrics = result["metrics"]
+    parts.append(
+        f"unanswerable escalated {pct(metrics['unanswerable_escalated'])} "
+        f"(n={metrics['n_unanswerable']}), answerable answered "
+        f"{pct(metrics['answerable_answered'])}, faithfulness violations "
+        f"{metrics['faithfulness_violations']}/{metrics['shipped_drafts']}"
+    )
+    return "  " + "\n  ".join(parts)
 
 
 @app.command("run")
@@ -132,7 +153,9 @@ def run(
     """
     settings = get_settings()
     failed = 0
-    for path in _suite_paths(suites or [], run_all):
+    started = time.perf_counter()
+    paths = _suite_paths(suites or [], run_all)
+    for path in paths:
         passed, line = _run_one(
             path,
             settings,
@@ -141,10 +164,11 @@ def run(
             save=save_baseline,
             progress=progress,
             baselines=baselines,
-            skip_unimplemented=run_all,
         )
         typer.echo(line)
         failed += not passed
+    if len(paths) > 1:
+        typer.echo(f"{len(paths)} suites in {time.perf_counter() - started:.0f}s")
     if failed:
         _fail(f"{failed} suite(s) failed", code=1)
 
@@ -180,24 +204,42 @@ def replay(
     posts: Annotated[
         Path | None,
         typer.Option(
-            help="Labeled CSV/JSONL posts (text + the action the admin wants). Reading the "
-            "group's stored posts from the database is not implemented yet."
+            help="Labeled CSV/JSONL posts (text + the action the admin wants). Default: the "
+            "group's stored posts that admins decided on, from the database (database_url)."
         ),
     ] = None,
     current_rules: Annotated[
-        Path | None, typer.Option(help="The group's rules today (default: no group rules).")
+        Path | None,
+        typer.Option(
+            help="The group's rules today (default: the group's stored rules with the database, "
+            "no group rules with --posts)."
+        ),
     ] = None,
     label_field: Annotated[
         str, typer.Option(help="Field with the wanted action: approve, reply, hide, …")
     ] = "expected_action",
+    max_posts: Annotated[
+        int | None,
+        typer.Option(
+            help="Stored posts read, newest decisions first (default web.replay_max_posts)."
+        ),
+    ] = None,
     output: Annotated[Path | None, typer.Option(help="Write the full replay as JSON.")] = None,
     limit: Annotated[int, typer.Option(help="Changes printed.")] = 50,
 ) -> None:
     """Shadow replay of a proposed rules change: what would now be hidden or escalated,
     false positives first, before the admin enables it.
 
-    Example: mushrif eval replay --group shop --rules new.yaml --current-rules rules.yaml
-    --posts labeled.jsonl
+    Without --posts it reads the group's stored posts whose queue items admins approved or
+    rejected: an approved item's suggested action is the label; a rejected moderation item
+    means "leave it up" (approve); a rejection labeled spam/abusive/offensive/hate means hide.
+
+    Examples:
+
+      mushrif eval replay --group demo-abaya-shop --rules new.yaml
+
+      mushrif eval replay --group shop --rules new.yaml --current-rules rules.yaml
+      --posts labeled.jsonl
     """
     from assistant.backends.errors import BackendError
     from assistant.evaluation.datasets import DatasetError
@@ -205,21 +247,60 @@ def replay(
     from assistant.evaluation.replay import replay as run_replay
     from assistant.moderation.analyzer import Analyzer
     from assistant.moderation.rules import GroupRules, RulesError, load_rules
+    from assistant.store.errors import InvalidInputError
 
-    if posts is None:
-        _fail(
-            "replay over the group's stored posts is not implemented yet (the store is being "
-            "built): export or write the labeled posts and pass --posts FILE"
-        )
+    settings = get_settings()
     try:
         proposed = load_rules(rules)
-        current = load_rules(current_rules) if current_rules else GroupRules()
-        labeled = read_replay_posts(posts, label_field=label_field, group=group)
-        analyzer = Analyzer.from_settings(get_settings())
-    except (RulesError, DatasetError, BackendError) as exc:
+        if posts is not None:
+            current = load_rules(current_rules) if current_rules else GroupRules()
+            labeled = read_replay_posts(posts, label_field=label_field, group=group)
+            source = str(posts)
+        else:
+            stored_current, labeled, source = _stored_posts(
+                settings, group, max_posts or settings.web.replay_max_posts
+            )
+            current = load_rules(current_rules) if current_rules else stored_current
+        analyzer = Analyzer.from_settings(settings)
+    except (RulesError, DatasetError, BackendError, InvalidInputError) as exc:
         _fail(str(exc))
     result = run_replay(analyzer, labeled, current, proposed)
     result["group"] = group
+    result["source"] = source
     if output:
         output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
     typer.echo(render_replay(result, limit=limit))
+
+
+def _stored_posts(settings: Settings, group: str, limit: int) -> tuple[Any, list[Any], str]:
+    """The group's stored rules and decided posts, from the configured database."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from assistant.evaluation.datasets import DatasetError
+    from assistant.evaluation.replay import stored_group_rules, stored_replay_posts
+    from assistant.store.db import Store
+
+    url = make_url(settings.resolved_database_url)
+    shown = url.render_as_string(hide_password=True)
+    file = url.database if url.get_backend_name() == "sqlite" else None
+    if file and file != ":memory:" and not Path(file).is_file():
+        raise DatasetError(
+            f"no database at {file}: set MUSHRIF_DATABASE_URL (or data_dir), or pass --posts FILE"
+        )
+    store = Store(str(url.render_as_string(hide_password=False)))
+    try:
+        store.migrate()
+        with store.session(readonly=True) as session:
+            current = stored_group_rules(session, group_id=group)
+            labeled = stored_replay_posts(session, group_id=group, limit=limit)
+    except SQLAlchemyError as exc:
+        raise DatasetError(f"database {shown}: {exc.__class__.__name__}: {exc}") from None
+    finally:
+        store.dispose()
+    if not labeled:
+        raise DatasetError(
+            f"database {shown}: group {group!r} has no posts whose queue item an admin approved "
+            "or rejected yet; decide some items, or pass --posts FILE"
+        )
+    return current, labeled, f"database {shown} ({len(labeled)} decided posts)"

@@ -54,15 +54,40 @@ def _interval(ci: dict[str, Any], key: str) -> tuple[float | None, float | None]
     return found.get("low"), found.get("high")
 
 
+OVERALL = ("macro_f1", "micro_f1", "accuracy", "weighted_f1", "roc_auc_ovr_macro")
+GROUNDED_OVERALL = (
+    "mrr",
+    "unanswerable_escalated",
+    "escalation_precision",
+    "answerable_answered",
+    "answerable_answered_wrong",
+    "token_f1",
+    "faithfulness_violation_rate",
+)
+SLICE_FIGURES = ("macro_f1", "hit_at_1", "hit_at_3", "unanswerable_escalated")
+
+
+def _overall_names(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    present = {**a.get("metrics", {}), **b.get("metrics", {})}
+    hits = sorted((k for k in present if k.startswith("hit_at_")), key=lambda k: int(k[7:]))
+    return [k for k in (*OVERALL, *hits, *GROUNDED_OVERALL) if k in present]
+
+
 def compare_runs(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
     changes: list[Change] = []
     ci_a = a.get("confidence_intervals", {})
-    for name in ("macro_f1", "micro_f1", "accuracy", "weighted_f1", "roc_auc_ovr_macro"):
-        if name in a.get("metrics", {}) or name in b.get("metrics", {}):
-            low, high = _interval(ci_a, name)
-            changes.append(
-                Change("overall", name, a["metrics"].get(name), b["metrics"].get(name), low, high)
+    for name in _overall_names(a, b):
+        low, high = _interval(ci_a, name)
+        changes.append(
+            Change(
+                "overall",
+                name,
+                a.get("metrics", {}).get(name),
+                b.get("metrics", {}).get(name),
+                low,
+                high,
             )
+        )
     for key in ("roc_auc", "pr_auc"):
         va, vb = a.get("binary", {}).get(key), b.get("binary", {}).get(key)
         if va is not None or vb is not None:
@@ -85,17 +110,20 @@ def compare_runs(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
         values_a, values_b = slices_a.get(key, {}), slices_b.get(key, {})
         for value in sorted(set(values_a) | set(values_b)):
             sa, sb = values_a.get(value, {}), values_b.get(value, {})
-            low, high = _interval(sa.get("ci", {}), "macro_f1")
-            changes.append(
-                Change(
-                    "slice",
-                    f"{key}={value} macro_f1",
-                    sa.get("macro_f1"),
-                    sb.get("macro_f1"),
-                    low,
-                    high,
+            for figure in SLICE_FIGURES:
+                if figure not in sa and figure not in sb:
+                    continue
+                low, high = _interval(sa.get("ci", {}), figure)
+                changes.append(
+                    Change(
+                        "slice",
+                        f"{key}={value} {figure}",
+                        sa.get(figure),
+                        sb.get(figure),
+                        low,
+                        high,
+                    )
                 )
-            )
     return changes
 
 

@@ -5,7 +5,9 @@ Every function takes plain arrays and returns JSON-ready dicts; the runner compo
 
 from __future__ import annotations
 
+import re
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +29,7 @@ from sklearn.metrics import (
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 CURVE_POINTS = 200
+_WORDS = re.compile(r"[^\W_]+")
 
 
 def _r(value: float) -> float:
@@ -256,3 +259,53 @@ def percentiles_ms(seconds: Sequence[float]) -> dict[str, float]:
         "p95_ms": _r(np.percentile(values, 95)),
         "max_ms": _r(values.max()),
     }
+
+
+def bootstrap_mean(
+    values: Sequence[float], *, resamples: int = 1000, seed: int = 13
+) -> dict[str, float]:
+    """The mean of per-item scores (hit@k, reciprocal rank, token-F1) with its percentile
+    bootstrap 95% interval; no interval below two items or without resamples."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.size == 0:
+        return {}
+    out: dict[str, float] = {"value": _r(array.mean())}
+    if resamples <= 0 or array.size < 2:
+        return out
+    if np.all(array == array[0]):
+        return {**out, "low": out["value"], "high": out["value"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        result = stats.bootstrap(
+            (array,),
+            np.mean,
+            vectorized=True,
+            n_resamples=resamples,
+            batch=500,
+            confidence_level=0.95,
+            method="percentile",
+            rng=np.random.default_rng(seed),
+        )
+    interval = result.confidence_interval
+    return {**out, "low": _r(interval.low), "high": _r(interval.high)}
+
+
+def answer_tokens(text: str) -> list[str]:
+    """Words of the normalized text (Arabic letter variants, digits and case folded)."""
+    from assistant.text.normalize import normalize
+
+    return _WORDS.findall(normalize(text).normalized)
+
+
+def token_f1(prediction: str, references: Sequence[str]) -> float:
+    """SQuAD-style token F1 of ``prediction`` against the best-matching reference."""
+    predicted = Counter(answer_tokens(prediction))
+    best = 0.0
+    for reference in references:
+        gold = Counter(answer_tokens(reference))
+        common = sum((predicted & gold).values())
+        if common:
+            precision = common / sum(predicted.values())
+            recall = common / sum(gold.values())
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return round(best, 4)

@@ -4,6 +4,10 @@ Every post is analyzed twice, under the current rules and under the proposed one
 run once; the analyzer caches their outputs). Posts whose action changes are listed, false
 positives first: posts the admin would leave up that the proposal now hides, deletes, warns or
 escalates.
+
+The labeled posts come from a file (``text`` + the wanted action) or from the group's store:
+every post whose queue item an admin decided, labeled by that decision
+(:func:`expected_action`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from sklearn.metrics import precision_recall_fscore_support
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from assistant.evaluation.datasets import DatasetError
 from assistant.moderation.rules import GroupRules
@@ -23,6 +29,9 @@ from assistant.schemas import Action, Analysis
 INTERVENTIONS = frozenset({Action.HIDE, Action.DELETE, Action.WARN, Action.ESCALATE})
 ACTIONS = frozenset(a.value for a in Action)
 ORDER = {"false_positive": 0, "new_miss": 1, "caught": 2, "cleared": 3, "other": 4}
+# An admin label on a rejected item that says the post itself had to go.
+LABEL_ACTIONS = {"spam": "hide", "abusive": "hide", "offensive": "hide", "hate": "hide"}
+DECIDED_KINDS = ("reply", "moderation")
 
 
 @dataclass
@@ -31,11 +40,17 @@ class LabeledPost:
     expected: str
     line: int
     post_id: str
+    origin: str = ""
+
+    @property
+    def where(self) -> str:
+        return self.origin or f"line {self.line}"
 
 
 @dataclass
 class ReplayChange:
     line: int
+    where: str
     post_id: str
     text: str
     expected: str
@@ -70,6 +85,83 @@ def read_replay_posts(
     if not posts:
         raise DatasetError(f"{path}: no posts" + (f" of group {group!r}" if group else ""))
     return posts
+
+
+def expected_action(
+    *, kind: str, status: str, suggested: str | None, admin_label: str | None
+) -> str | None:
+    """The action an admin's decision on a queue item asks for (``None``: it says nothing).
+
+    - approved: Mushrif's suggested action was right (``hide`` approved → ``hide``; a reply
+      approved → ``reply``; an escalated complaint answered → ``escalate``);
+    - rejected with a label naming unwanted content (spam, abusive, offensive, hate): ``hide``;
+    - a rejected moderation item: the admin left the post up → ``approve``;
+    - a rejected reply draft: the text was wrong, not the post → the suggested action stays.
+    """
+    suggested = (suggested or "").lower() or None
+    if status == "approved":
+        return suggested if suggested in ACTIONS else None
+    if status != "rejected":
+        return None
+    label = (admin_label or "").strip().lower()
+    if label in LABEL_ACTIONS:
+        return LABEL_ACTIONS[label]
+    if kind == "moderation":
+        return Action.APPROVE.value
+    return suggested if suggested in ACTIONS else Action.REPLY.value
+
+
+def stored_replay_posts(
+    session: Session, *, group_id: str, limit: int | None = None
+) -> list[LabeledPost]:
+    """The group's stored posts that an admin decided on, newest decisions first, labeled by
+    :func:`expected_action` (the admin's label from the feedback example when given)."""
+    from assistant.store.models import FeedbackExample, ItemStatus, Post, QueueItem
+
+    query = (
+        select(QueueItem, Post.text, Post.external_id, FeedbackExample.record)
+        .join(Post, Post.id == QueueItem.post_id)
+        .outerjoin(FeedbackExample, FeedbackExample.queue_item_id == QueueItem.id)
+        .where(
+            QueueItem.group_id == group_id,
+            QueueItem.status != ItemStatus.PENDING.value,
+            QueueItem.kind.in_(DECIDED_KINDS),
+        )
+        .order_by(QueueItem.decided_at.desc(), QueueItem.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    posts = []
+    for item, text, external_id, record in session.execute(query):
+        label = (record or {}).get("admin_label") if item.status == "rejected" else None
+        expected = expected_action(
+            kind=item.kind, status=item.status, suggested=item.suggested_action, admin_label=label
+        )
+        if expected is None or not text.strip():
+            continue
+        posts.append(
+            LabeledPost(
+                text=text,
+                expected=expected,
+                line=item.id,
+                post_id=external_id,
+                origin=f"item {item.id}",
+            )
+        )
+    return posts
+
+
+def stored_group_rules(session: Session, *, group_id: str) -> GroupRules:
+    """The group's rules as stored today (none stored: no group rules)."""
+    from assistant.store.groups import validate_rules_yaml
+    from assistant.store.models import Group
+
+    group = session.get(Group, group_id)
+    if group is None:
+        raise DatasetError(f"group {group_id!r} is not in the database")
+    if not group.rules_yaml:
+        return GroupRules()
+    return validate_rules_yaml(group.rules_yaml, source=f"group {group_id!r} rules_yaml")
 
 
 def _intervenes(action: str) -> bool:
@@ -112,6 +204,7 @@ def replay(
     changes = [
         ReplayChange(
             line=post.line,
+            where=post.where,
             post_id=post.post_id,
             text=post.text,
             expected=post.expected,
@@ -124,9 +217,11 @@ def replay(
         if a.action != b.action
     ]
     changes.sort(key=lambda c: (ORDER[c.kind], c.line))
+    expected_counts = Counter(p.expected for p in posts)
     expected = [p.expected for p in posts]
     return {
         "posts": len(posts),
+        "expected_actions": dict(sorted(expected_counts.items())),
         "changed": len(changes),
         "change_counts": dict(Counter(c.kind for c in changes)),
         "current": _scores(expected, [b.action.value for b in before]),
@@ -151,7 +246,8 @@ def render_replay(result: dict[str, Any], *, limit: int = 50) -> str:
     for change in result["changes"][:limit]:
         text = " ".join(change["text"].split())[:80]
         lines.append(
-            f"[{change['kind'].upper()}] line {change['line']} ({change['post_id']}): "
+            f"[{change['kind'].upper()}] {change.get('where') or 'line ' + str(change['line'])} "
+            f"({change['post_id']}): "
             f"{change['before']} → {change['after']} (admin wants {change['expected']}): {text}"
         )
     if len(result["changes"]) > limit:

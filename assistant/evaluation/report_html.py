@@ -176,7 +176,7 @@ def _summary(result: dict[str, Any]) -> str:
         ["rows", result["dataset"]["n"]],
         ["created", result["created"]],
     ]
-    rows += [[k, v] for k, v in result["metrics"].items() if k != "n"]
+    rows += [[k, _opt(v)] for k, v in result["metrics"].items() if k != "n"]
     if "calibration" in result:
         rows.append(["expected calibration error", result["calibration"]["ece"]])
     return f'<p class="primary">{escape(primary["name"])}: {primary["value"]:.4f}{ci}</p>' + table(
@@ -299,10 +299,155 @@ def _latency(result: dict[str, Any]) -> str:
     return "<h2>Speed</h2>" + table(["", "value"], rows) + f"<p class='note'>{lat['note']}</p>"
 
 
+def _grounded_slices(result: dict[str, Any]) -> str:
+    parts = ["<h2>Slices</h2>"]
+    for key, values in result.get("slices", {}).items():
+        items = []
+        rows = []
+        for value, s in values.items():
+            ci = s.get("ci", {}).get("hit_at_1", {})
+            if s.get("hit_at_1") is not None:
+                label = f"{value} (n={s['n_answerable']})"
+                items.append((label, s["hit_at_1"], ci.get("low"), ci.get("high")))
+            span = f"{ci['low']:.3f}–{ci['high']:.3f}" if ci else ""
+            hits = [s.get(k) for k in sorted(s) if k.startswith("hit_at_") and k != "hit_at_1"]
+            rows.append(
+                [
+                    value,
+                    s["n_answerable"],
+                    _opt(s.get("hit_at_1")),
+                    span,
+                    *[_opt(h) for h in hits],
+                    _opt(s.get("mrr")),
+                    s["n_unanswerable"],
+                    _opt(s.get("unanswerable_escalated")),
+                    _opt(s.get("answerable_answered")),
+                ]
+            )
+        ks = sorted(
+            {k for s in values.values() for k in s if k.startswith("hit_at_") and k != "hit_at_1"},
+            key=lambda k: int(k.rsplit("_", 1)[1]),
+        )
+        header = [key, "answerable", "hit@1", "hit@1 95% CI"]
+        header += [k.replace("hit_at_", "hit@") for k in ks]
+        header += ["MRR", "unanswerable", "escalated", "answered"]
+        parts.append(
+            f'<div class="plots">{bar_chart(f"hit@1 by {key}", items)}{table(header, rows)}</div>'
+        )
+    return "".join(parts)
+
+
+def _opt(value: Any) -> Any:
+    return "—" if value is None else value
+
+
+def _grounded(result: dict[str, Any]) -> str:
+    metrics = result["metrics"]
+    hits = sorted(
+        (k for k in metrics if k.startswith("hit_at_")), key=lambda k: int(k.rsplit("_", 1)[1])
+    )
+    ci = result.get("confidence_intervals", {})
+    items = [
+        (
+            k.replace("hit_at_", "hit@"),
+            metrics[k],
+            ci.get(k, {}).get("low"),
+            ci.get(k, {}).get("high"),
+        )
+        for k in [*hits, "mrr"]
+        if metrics.get(k) is not None
+    ]
+    escalation_rows = [
+        [name, _opt(metrics.get(key))]
+        for name, key in (
+            ("unanswerable questions", "n_unanswerable"),
+            ("unanswerable escalated (recall)", "unanswerable_escalated"),
+            ("escalation precision", "escalation_precision"),
+            ("answerable questions answered", "answerable_answered"),
+            ("answered with a wrong top entry (share of answerable)", "answerable_answered_wrong"),
+            ("shipped drafts", "shipped_drafts"),
+            ("drafts with a faithfulness violation", "faithfulness_violations"),
+            ("faithfulness-violation rate", "faithfulness_violation_rate"),
+            ("token-F1 (rows with a reference)", "token_f1"),
+            ("token-F1 of answered rows", "token_f1_answered"),
+        )
+        if key in metrics
+    ]
+    reasons = [[k, v] for k, v in result.get("escalation_reasons", {}).items()]
+    parts = [
+        "<h2>Retrieval</h2>",
+        f'<div class="plots">{bar_chart("hit@k and MRR (answerable questions)", items)}</div>',
+        "<h2>Escalation and drafts</h2>",
+        f'<div class="plots">{table(["", "value"], escalation_rows)}'
+        f"{table(['escalation reason', 'questions'], reasons)}</div>",
+    ]
+    if result.get("slices"):
+        parts.append(_grounded_slices(result))
+    misses = result.get("misses", [])
+    if misses:
+        rows = [
+            [
+                x["id"],
+                x["kind"],
+                x["language"],
+                x["text"],
+                ", ".join(x.get("gold", [])) or "—",
+                ", ".join(x.get("got", [])),
+                "yes" if x.get("escalated") else "",
+            ]
+            for x in misses
+        ]
+        parts.append(
+            f"<h2>Misses ({len(misses)})</h2>"
+            + table(["id", "kind", "language", "question", "gold", "retrieved", "escalated"], rows)
+        )
+    over = result.get("over_escalations", [])
+    if over:
+        rows = [
+            [
+                x["id"],
+                x["language"],
+                x["text"],
+                x["reason"],
+                x["confidence"],
+                "yes" if x["top_hit_correct"] else "no",
+            ]
+            for x in over
+        ]
+        parts.append(
+            f"<h2>Answerable questions escalated ({len(over)})</h2>"
+            + table(["id", "language", "question", "reason", "confidence", "top hit right"], rows)
+        )
+    found = result.get("violations", [])
+    parts.append(f"<h2>Faithfulness violations ({len(found)})</h2>")
+    if found:
+        rows = [[v["id"], v["text"], v["draft"], "; ".join(v["violations"])] for v in found]
+        parts.append(table(["id", "question", "draft", "violations"], rows))
+    return "".join(parts)
+
+
+def _grounded_latency(result: dict[str, Any]) -> str:
+    lat = result["latency"]
+    rows = [
+        ["models load (s)", lat["model_load_s"]],
+        ["drafting (s)", lat["predict_s"]],
+        ["questions/s", _opt(lat["posts_per_s"])],
+        *[[f"per question {k}", v] for k, v in lat["per_question"].items()],
+    ]
+    return "<h2>Speed</h2>" + table(["", "value"], rows) + f"<p class='note'>{lat['note']}</p>"
+
+
 def render_report(result: dict[str, Any]) -> str:
     sections = [f"<h1>Mushrif evaluation: {escape(result['suite'])}</h1>", _summary(result)]
     if result.get("description"):
         sections.insert(1, f"<p>{escape(result['description'])}</p>")
+    if "misses" in result:
+        sections.append(_grounded(result))
+        if "latency" in result:
+            sections.append(_grounded_latency(result))
+        spec = escape(json.dumps(result["model"]["spec"], ensure_ascii=False, indent=1))
+        sections.append(f"<h2>Configuration</h2><pre dir='auto'>{spec}</pre>")
+        return _page(result, sections)
     if "per_class" in result:
         sections.append(_per_class(result))
     if "confusion_matrix" in result:
@@ -318,6 +463,10 @@ def render_report(result: dict[str, Any]) -> str:
         sections.append(_latency(result))
     spec = escape(json.dumps(result["model"]["spec"], ensure_ascii=False, indent=1))
     sections.append(f"<h2>Model configuration</h2><pre dir='auto'>{spec}</pre>")
+    return _page(result, sections)
+
+
+def _page(result: dict[str, Any], sections: list[str]) -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>Mushrif eval: {escape(result['suite'])}</title><style>{CSS}</style></head>"

@@ -32,15 +32,6 @@ from assistant.evaluation.models import (
 from assistant.evaluation.suites import BASELINES_DIR, RejectSpec, Suite, SuiteError
 
 SINGLE_POST_SAMPLE = 30
-NOT_IMPLEMENTED = (
-    "task '{task}' is part of the suite schema but its evaluation is not implemented yet "
-    "(hit@k, MRR, escalation precision/recall, token-F1 and faithfulness need the answering "
-    "layer); only intent, offensive, spam and sentiment suites run today"
-)
-
-
-class NotImplementedTaskError(NotImplementedError):
-    """A task whose evaluation is designed in the suite schema but not implemented yet."""
 
 
 @dataclass
@@ -243,11 +234,11 @@ def _headline(
         resamples=suite.bootstrap_resamples,
         seed=suite.seed,
     )
-    primary = ci.get(suite.primary_metric) or {"value": headline[suite.primary_metric]}
+    primary = ci.get(suite.primary) or {"value": headline[suite.primary]}
     wanted = suite.wanted_metrics
     out: dict[str, Any] = {
         "labels": labels,
-        "primary_metric": {"name": suite.primary_metric, **primary},
+        "primary_metric": {"name": suite.primary, **primary},
         "metrics": {
             k: headline[k] for k in ("n", "accuracy", "macro_f1", "micro_f1", "weighted_f1")
         },
@@ -265,9 +256,11 @@ def _headline(
 
 
 def evaluate(suite: Suite, settings: Settings, *, progress: bool = True) -> dict[str, Any]:
-    """Run a classification suite and return its results (JSON-ready)."""
+    """Run a suite and return its results (JSON-ready)."""
     if not suite.is_classification:
-        raise NotImplementedTaskError(NOT_IMPLEMENTED.format(task=suite.task))
+        from assistant.evaluation.grounded import evaluate_grounded
+
+        return evaluate_grounded(suite, settings, progress=progress)
     started = time.perf_counter()
     classifier, load_seconds = build_classifier(suite, settings)
     reject = reject_of(suite, classifier)

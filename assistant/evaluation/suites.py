@@ -34,7 +34,8 @@ DEFAULT_METRICS = [
     "latency",
 ]
 
-# Retrieval and drafting suites (schema only; their runner is not implemented yet).
+GROUNDED_TASKS: tuple[str, ...] = ("retrieval", "drafting")
+# Retrieval and drafting suites (assistant.evaluation.grounded).
 GROUNDED_METRICS = [
     "hit_at_k",
     "mrr",
@@ -42,8 +43,14 @@ GROUNDED_METRICS = [
     "escalation_recall",
     "token_f1",
     "faithfulness_violation_rate",
+    "slices",
     "latency",
 ]
+PrimaryMetric = Literal[
+    "macro_f1", "micro_f1", "accuracy", "hit_at_1", "mrr", "token_f1", "escalation_recall"
+]
+CLASSIFICATION_PRIMARY = ("macro_f1", "micro_f1", "accuracy")
+DEFAULT_PRIMARY = {"retrieval": "hit_at_1", "drafting": "token_f1"}
 
 
 class SuiteError(ValueError):
@@ -76,6 +83,13 @@ class DatasetSpec(_Strict):
     label_field: str = "label"
     context_field: str = "context"
     answers_field: str = "answers"
+    gold_field: str = Field(
+        "gold",
+        description="retrieval/drafting: KB entry ids that answer the row ([] or "
+        "'unanswerable': the KB cannot answer it)",
+    )
+    reference_field: str = Field("reference", description="reference answer(s) for token-F1")
+    id_field: str = "id"
     labels_field: str = "labels"
     language_field: str = "language"
     dialect_field: str = "dialect"
@@ -149,14 +163,33 @@ class ModelSpec(_Strict):
 
 
 class GroundedSpec(_Strict):
-    """Retrieval/drafting settings: the knowledge base, k values, the escalation threshold."""
+    """Retrieval/drafting settings: the knowledge base, k values, the escalation threshold.
+
+    Everything left unset is the shipped configuration (``settings.answering``).
+    """
 
     knowledge_base: str | None = Field(
-        None, description="documents file; default: the dataset's context field"
+        None,
+        description="KB file or directory (like `mushrif kb import`); default: each row's "
+        "context field, one entry per sentence (XQuAD)",
     )
-    k: list[int] = Field(default_factory=lambda: [1, 3, 5])
-    escalate_below: float | None = Field(None, ge=0, le=1)
+    k: list[int] = Field(default_factory=lambda: [1, 3, 5], min_length=1)
+    escalate_below: float | None = Field(
+        None, ge=0, le=1, description="answer threshold; default answering.confidence"
+    )
     generator: str | None = Field(None, description="registered generator backend")
+    generator_options: dict[str, Any] = Field(default_factory=dict)
+    limit_per_language: int | None = Field(
+        None, ge=1, description="keep the first N rows of each language (long sets)"
+    )
+    misses_shown: int = Field(200, ge=0, description="misses listed in results and report")
+
+    @model_validator(mode="after")
+    def _sorted_k(self) -> GroundedSpec:
+        if any(k < 1 for k in self.k):
+            raise ValueError("every k must be ≥ 1")
+        self.k = sorted(set(self.k))
+        return self
 
 
 class OperatingPoint(_Strict):
@@ -183,7 +216,11 @@ class Suite(_Strict):
         "default: the minority label of a two-label task",
     )
     metrics: list[str] | None = Field(None, description="default: every metric of the task")
-    primary_metric: Literal["macro_f1", "micro_f1", "accuracy"] = "macro_f1"
+    primary_metric: PrimaryMetric | None = Field(
+        None,
+        description="what --check-baseline guards; default macro_f1 (classification), "
+        "hit_at_1 (retrieval), token_f1 (drafting)",
+    )
     slices: list[SliceKey] = Field(default_factory=lambda: list(DEFAULT_SLICES))
     bootstrap_resamples: int = Field(1000, ge=0)
     operating_point: OperatingPoint = OperatingPoint()
@@ -198,7 +235,30 @@ class Suite(_Strict):
             raise ValueError(f"unknown metrics {unknown} for task {self.task}; known: {known}")
         if self.is_classification and self.model is None:
             raise ValueError(f"a {self.task} suite needs a 'model' (role, backend or fit)")
+        if not self.is_classification and self.model is not None:
+            raise ValueError(
+                f"a {self.task} suite takes 'grounded' (knowledge base, generator), not 'model'"
+            )
+        if self.is_classification and self.primary_metric not in (None, *CLASSIFICATION_PRIMARY):
+            raise ValueError(
+                f"primary_metric {self.primary_metric} is not a {self.task} metric; use one of "
+                f"{list(CLASSIFICATION_PRIMARY)}"
+            )
+        if not self.is_classification and self.primary_metric in CLASSIFICATION_PRIMARY:
+            raise ValueError(
+                f"primary_metric {self.primary_metric} is not a {self.task} metric; use "
+                "hit_at_1, mrr, token_f1 or escalation_recall"
+            )
         return self
+
+    @property
+    def primary(self) -> str:
+        """The primary metric's name, with the task's default."""
+        return self.primary_metric or DEFAULT_PRIMARY.get(self.task, "macro_f1")
+
+    @property
+    def grounded_spec(self) -> GroundedSpec:
+        return self.grounded or GroundedSpec()
 
     @property
     def wanted_metrics(self) -> set[str]:
@@ -219,7 +279,12 @@ class Suite(_Strict):
     @property
     def needs_shared_data(self) -> bool:
         fit = self.model.fit if self.model else None
-        return self.dataset.needs_shared_data or bool(fit and fit.train.needs_shared_data)
+        kb = self.grounded.knowledge_base if self.grounded else None
+        return (
+            self.dataset.needs_shared_data
+            or bool(fit and fit.train.needs_shared_data)
+            or (kb or "").startswith("{shared}")
+        )
 
     @property
     def folder(self) -> Path:

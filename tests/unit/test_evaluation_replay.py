@@ -60,4 +60,5 @@ def test_cli_replay(
     assert result.output.index("FALSE_POSITIVE") < result.output.index("CAUGHT")
     assert json.loads(out.read_text("utf-8"))["group"] == "abaya_shop"
     stored = runner.invoke(cli.app, ["replay", "--group", "g", "--rules", str(RULES)])
-    assert stored.exit_code == 2 and "not implemented yet" in stored.output
+    assert stored.exit_code == 2
+    assert "no database at" in stored.output and "pass --posts FILE" in stored.output

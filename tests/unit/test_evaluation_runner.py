@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from assistant.cli import evaluate as cli
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.evaluation.compare import compare_runs, load_run, render_text
+from assistant.evaluation.datasets import DatasetError
 from assistant.evaluation.runner import (
-    NotImplementedTaskError,
     baseline_of,
     check_baseline,
     evaluate,
@@ -90,13 +90,6 @@ def test_unknown_positive_label(tmp_path: Path, fake_settings: Settings) -> None
         "utf-8",
     )
     with pytest.raises(SuiteError, match=r"s\.yaml: key 'positive_label': \['spamm'\]"):
-        evaluate(load_suite(suite_file), fake_settings, progress=False)
-
-
-def test_unimplemented_task(tmp_path: Path, fake_settings: Settings) -> None:
-    suite_file = tmp_path / "s.yaml"
-    suite_file.write_text("task: drafting\ndataset: {path: d.jsonl}\n", "utf-8")
-    with pytest.raises(NotImplementedTaskError, match="not implemented yet"):
         evaluate(load_suite(suite_file), fake_settings, progress=False)
 
 
@@ -219,3 +212,32 @@ def test_feedback_export_is_a_dataset(tmp_path: Path, fake_settings: Settings) -
     result = evaluate(load_suite(suite_file), fake_settings, progress=False)
     assert result["dataset"]["n"] == 3  # the unlabeled rejection is skipped
     assert set(result["slices"]["group"]) == {"shop"}
+
+
+def test_example_feedback_export_suite(fake_settings: Settings) -> None:
+    """The committed example export (eval/examples/feedback.jsonl) through its suite:
+    unlabeled rejections skipped, moderation categories mapped onto intents."""
+    result = evaluate(load_suite(EXAMPLES / "feedback_suite.yaml"), fake_settings, progress=False)
+    assert result["dataset"]["n"] == 10
+    assert result["dataset"]["label_counts"]["abusive"] == 1  # 'offensive' → abusive
+    assert result["dataset"]["label_counts"]["feedback"] == 1  # negative_feedback → feedback
+    assert set(result["slices"]["group"]) == {"demo-abaya-shop"}
+    assert result["per_class"]["spam"]["recall"] == 1.0  # the fake flags 'follow' and 'ربح'
+
+
+def test_feedback_category_missing_from_the_label_map(
+    tmp_path: Path, fake_settings: Settings
+) -> None:
+    rows = (EXAMPLES / "feedback.jsonl").read_text("utf-8").splitlines()
+    custom = json.loads(rows[0])
+    custom["admin_label"] = "advertising"  # a category of the group's own rules
+    (tmp_path / "feedback.jsonl").write_text(
+        "\n".join([*rows[:3], json.dumps(custom, ensure_ascii=False)]) + "\n", "utf-8"
+    )
+    suite_file = tmp_path / "feedback_suite.yaml"
+    suite_file.write_text((EXAMPLES / "feedback_suite.yaml").read_text("utf-8"), "utf-8")
+    with pytest.raises(
+        DatasetError,
+        match=r"feedback\.jsonl line 4: field 'admin_label' has unknown label 'advertising'",
+    ):
+        evaluate(load_suite(suite_file), fake_settings, progress=False)
