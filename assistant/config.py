@@ -178,6 +178,50 @@ class LoggingSettings(BaseModel):
     format: Literal["json", "text"] = "json"
 
 
+class CommunitySettings(BaseModel):
+    """Growing the group: welcomes, activity analytics and growth suggestions. A group's own
+    settings (``PUT /v1/groups/{id}/community/settings``) override the group-level defaults."""
+
+    default_timezone: str | None = Field(
+        None, description="IANA zone for groups without one (none: UTC, and reports say so)"
+    )
+    default_country: str | None = Field(
+        None, description="ISO 3166 code for national days when a group sets none"
+    )
+    welcome_batch_window_s: int = Field(
+        600, ge=0, le=86_400, description="joins this close together share one welcome"
+    )
+    welcome_rejoin_days: int = Field(30, ge=0, description="a rejoin within this is not welcomed")
+    weekly_promotion_cap: int = Field(3, ge=0, le=50, description="promotions and events a week")
+    weekly_activation_cap: int = Field(2, ge=0, le=50, description="activation posts a week")
+    period_days: int = Field(30, ge=1, le=366, description="analytics period when none is given")
+    max_period_days: int = Field(400, ge=1, le=3660)
+    topic_method: Literal["tfidf", "embedder", "fast_embedder"] = Field(
+        "tfidf",
+        description="what topic clustering runs on: TF-IDF of normalized text (all posts, "
+        "fast) or a configured embedder role (a sample of embed_sample_size posts)",
+    )
+    topics_max: int = Field(8, ge=1, le=50)
+    topic_sample_size: int = Field(20_000, ge=100, description="posts the topic model is fit on")
+    embed_sample_size: int = Field(2_000, ge=50, description="posts embedded for clustering")
+    faq_min_questions: int = Field(5, ge=2, description="a question asked this often → FAQ")
+    burst_window_days: int = Field(7, ge=1, le=31)
+    burst_min_questions: int = Field(12, ge=2)
+    burst_factor: float = Field(3.0, ge=1, description="window rate over the topic's usual rate")
+    unanswered_after_hours: float = Field(24.0, ge=0)
+    quiet_days: int = Field(7, ge=1, le=60, description="the recent stretch for 'went quiet'")
+    quiet_min_expected: float = Field(
+        6.0, gt=0, description="posts a member would have made in quiet_days at their usual rate"
+    )
+    weekday_drop: float = Field(0.4, gt=0, lt=1, description="a weekday this far below median")
+    period_drop: float = Field(0.3, gt=0, lt=1, description="recent week this far below usual")
+    roundup_min_reviews: int = Field(5, ge=1, description="positive quotable reviews → round-up")
+    roundup_window_days: int = Field(7, ge=1, le=60)
+    roundup_max_quotes: int = Field(5, ge=1, le=20)
+    season_lead_days: int = Field(21, ge=0, le=366, description="how early events are proposed")
+    top_members: int = Field(10, ge=1, le=100)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MUSHRIF_",
@@ -204,6 +248,7 @@ class Settings(BaseSettings):
     logging: LoggingSettings = LoggingSettings()
     answering: AnsweringSettings = AnsweringSettings()
     web: WebSettings = WebSettings()
+    community: CommunitySettings = CommunitySettings()
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:

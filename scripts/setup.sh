@@ -10,4 +10,6 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 # The CPU build of torch must come first: an unpinned torch pulls a multi-GB CUDA build.
 .venv/bin/python -m pip install --quiet "torch==2.13.0"
-.venv/bin/python -m pip install --quiet -e ".[sentence-transformers,postgres,dev]"
+# `llm`: llama-cpp-python builds from source the first time (~4 min on 2 idle cores; needs gcc,
+# g++, cmake); pip caches the wheel, so later runs take seconds.
+.venv/bin/python -m pip install --quiet -e ".[sentence-transformers,postgres,llm,dev]"

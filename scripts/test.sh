@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+# Chromium + chromium-driver (apt) and axe-core (npm) for the browser tests.
+./scripts/setup-browser.sh
 export MUSHRIF_ENVIRONMENT=test
 .venv/bin/ruff check assistant tests
 .venv/bin/mypy

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from assistant.api.deps import Services
 from assistant.api.errors import install_error_handlers
 from assistant.api.middleware import RequestMiddleware
-from assistant.api.routes import feedback, groups, health, me, posts, queue
+from assistant.api.routes import community, feedback, groups, health, me, posts, queue
 from assistant.config import Settings, get_settings
 from assistant.jobs.queue import counts
 from assistant.jobs.runner import BackgroundLoop
@@ -20,6 +20,7 @@ from assistant.observability.metrics import Metrics
 from assistant.publishing.deliverer import Deliverer
 from assistant.store.db import Store
 from assistant.store.queue import depth_by_kind
+from assistant.web import install_web
 
 DESCRIPTION = """Human-approval queue of Mushrif. Posts arrive, are analyzed in the background,
 and become queue items (replies, moderation notices, welcomes…) that admins approve, edit or
@@ -94,8 +95,9 @@ def create_app(
     )
     app.state.services = services
     install_error_handlers(app)
-    for module in (health, me, groups, posts, queue, feedback):
+    for module in (health, me, groups, posts, queue, feedback, community):
         app.include_router(module.router)
+    install_web(app, settings)
     app.add_middleware(
         RequestMiddleware, metrics=services.metrics, max_body_bytes=settings.api.max_body_bytes
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from assistant.cli import admin, evaluate, feedback, serve
+from assistant.cli import admin, community, evaluate, feedback, serve
 from assistant.cli.bench import bench
 from assistant.cli.classify import classify
 from assistant.cli.draft import draft
@@ -26,6 +26,10 @@ app.add_typer(evaluate.app, name="eval")
 app.add_typer(serve.app, name="serve")
 app.add_typer(admin.app, name="admin")
 app.add_typer(feedback.app, name="feedback")
+app.command("analytics")(community.analytics)
+app.add_typer(community.suggest_app, name="suggest")
+app.add_typer(community.members_app, name="members")
+app.command("synthetic")(community.synthetic)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -148,6 +149,48 @@ class Member(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(10))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the member agreed that their reviews may be quoted in round-up posts (off by default)
+    allow_quoting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class MemberJoin(Base):
+    """A member-join event; joins close together share one welcome item."""
+
+    __tablename__ = "member_joins"
+    __table_args__ = (Index("ix_member_joins_group_member", "group_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(10))
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    welcome_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("queue_items.id", ondelete="SET NULL")
+    )
+
+
+class CommunitySuggestion(Base):
+    """Why a growth suggestion (promotion, activation, review post, FAQ entry) was made: the
+    rationale and the figures behind it, beside its queue item. Unique by source key, so a
+    second run over the same data adds nothing."""
+
+    __tablename__ = "community_suggestions"
+    __table_args__ = (UniqueConstraint("group_id", "source_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    source_key: Mapped[str] = mapped_column(String(200))
+    queue_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("queue_items.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(60))
+    week: Mapped[str] = mapped_column(String(10))  # ISO week the weekly cap counts it in
+    rationale: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]]
+    best_time: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Admin(Base):
