@@ -34,6 +34,13 @@ class DemoResult:
     posts_accepted: int
 
 
+DEMO_COMMUNITY = {
+    "timezone": "Asia/Riyadh",
+    "country": "SA",
+    "highlights": [{"title_ar": "دليل المقاسات", "title_en": "Size guide", "url": None}],
+}
+
+
 def _read_posts(path: Path) -> list[PostIn]:
     lines = path.read_text("utf-8").splitlines()
     return [PostIn.model_validate(json.loads(line)) for line in lines if line.strip()]
@@ -85,12 +92,14 @@ def seed_demo(store: Store, settings: Settings, *, demo_dir: Path = DEMO_DIR) ->
     rules_file = demo_dir / "rules.yaml"
     with store.transaction() as session:
         if session.get(Group, DEMO_GROUP) is None:
-            groups.create_group(
+            group = groups.create_group(
                 session,
                 group_id=DEMO_GROUP,
                 name="Demo Abaya Shop",
                 rules_yaml=rules_file.read_text("utf-8") if rules_file.exists() else None,
             )
+            # A Riyadh shop: analytics in its local time, Saudi national days in the calendar.
+            group.settings = {**(group.settings or {}), "community": DEMO_COMMUNITY}
         _load_knowledge(session, demo_dir / "kb")
     token = _token(store, settings)
     posts = _read_posts(demo_dir / "posts.jsonl")

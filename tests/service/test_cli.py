@@ -75,6 +75,9 @@ def test_demo_group_has_a_working_queue_and_feedback_exports(cli_env: Path) -> N
         assert page["total"] >= 15 and {"reply", "moderation", "welcome"} <= kinds
         knowledge = client.get(f"/v1/groups/{DEMO_GROUP}/knowledge", headers=headers).json()
         assert len(knowledge) == kb_rows  # loaded once: seeding again added nothing
+        analytics = client.get(f"/v1/groups/{DEMO_GROUP}/analytics", headers=headers)
+        assert analytics.status_code == 200, analytics.text
+        assert analytics.json()["period"]["timezone"] == "Asia/Riyadh"
         replies = [i for i in page["items"] if i["kind"] == "reply"]
         assert replies and all(i["draft_generator"] == "grounded" for i in replies)
         assert any(i["draft_citations"] for i in replies)
