@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from assistant.publishing.outbox import enqueue_delivery
 from assistant.schemas import Priority
 from assistant.store.errors import ConflictError, InvalidInputError, NotFoundError
+from assistant.store.faq_entries import add_suggested_entry, is_internal
 from assistant.store.models import (
     Admin,
     AnalysisRow,
@@ -291,6 +292,9 @@ def approve_item(
     text = item.draft_text if final_text is None else final_text
     if not text.strip() and item.kind != "moderation":
         raise InvalidInputError("the final text is empty: edit the draft or reject the item")
+    details: dict[str, Any] = {}
+    if item.kind == "faq_suggestion":
+        details["knowledge_entry_id"] = add_suggested_entry(session, item=item, text=text).id
     edited = text != item.draft_text
     _decide(item, actor, ItemStatus.APPROVED, final_text=text, edited=edited)
     record_event(
@@ -298,11 +302,12 @@ def approve_item(
         item=item,
         action="edit_approve" if edited else "approve",
         admin_id=actor.admin_id,
-        details={"draft_text": item.draft_text, "final_text": text, "edited": edited},
+        details={"draft_text": item.draft_text, "final_text": text, "edited": edited, **details},
     )
     session.flush()
     _store_feedback(session, item, actor, label=label)
-    enqueue_delivery(session, item=item, approved_by=actor.admin_name)
+    if not is_internal(item):
+        enqueue_delivery(session, item=item, approved_by=actor.admin_name)
     session.flush()
     return item
 
