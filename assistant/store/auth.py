@@ -101,6 +101,11 @@ def list_tokens(session: Session, *, admin_name: str | None = None) -> list[tupl
 def authenticate(session: Session, *, token: str) -> Principal:
     """The caller behind ``token``; raises ``UnauthorizedError`` with the precise reason."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    return principal_of(session, row)
+
+
+def principal_of(session: Session, row: ApiToken | None) -> Principal:
+    """The admin behind a stored token row, if the token still works."""
     if row is None:
         raise UnauthorizedError("invalid API token")
     if row.revoked_at is not None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import hmac
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.store.auth import Principal, authenticate
+from assistant.store.auth import Principal, authenticate, principal_of
 from assistant.store.errors import UnauthorizedError
-from assistant.store.models import Admin, ApiToken, Membership, Role, utcnow
+from assistant.store.models import ApiToken
 from assistant.web.security import token_check
 
 
@@ -27,13 +26,4 @@ def principal_for(session: Session, *, token_id: int, check: str) -> Principal:
     row = session.get(ApiToken, token_id)
     if row is None or not hmac.compare_digest(token_check(row.token_hash), check):
         raise UnauthorizedError("invalid API token")
-    if row.revoked_at is not None:
-        raise UnauthorizedError("this API token was revoked")
-    if row.expires_at is not None and row.expires_at <= utcnow():
-        raise UnauthorizedError("this API token has expired")
-    admin = session.get(Admin, row.admin_id)
-    if admin is None:
-        raise UnauthorizedError("invalid API token")
-    memberships = session.scalars(select(Membership).where(Membership.admin_id == admin.id))
-    roles = {m.group_id: Role(m.role) for m in memberships}
-    return Principal(admin.id, admin.name, row.id, roles)
+    return principal_of(session, row)
