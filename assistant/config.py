@@ -125,19 +125,31 @@ class RetrievalSettings(BaseModel):
     )
     fast_embedder_floor: float = Field(0.4, ge=-1, lt=1)
     glossary: bool = Field(True, description="expand BM25 queries with prompts/answering/glossary")
+    arabizi: bool = Field(
+        True, description="also search Arabizi questions in Arabic script (assistant.text.arabizi)"
+    )
     top_k: int = Field(3, ge=1, le=50)
 
 
 class ConfidenceSettings(BaseModel):
-    """Logistic calibration of the fused top score; fitted on eval/answering/dev_questions."""
+    """Logistic calibration of the retrieval evidence (fused top score, margin over the
+    runner-up, agreement of the lexical and dense rankers, share of question words that neither
+    the KB, the glossary nor general post vocabulary knows). Weights and threshold chosen on
+    eval/answering/dev_questions*.jsonl by the rule in docs/answering.md."""
 
     center: float = Field(-0.05, description="fused score that maps to confidence 0.5")
     slope: float = Field(5.5, gt=0)
+    margin_weight: float = Field(
+        0.0, ge=0, description="bonus per unit of fused-score margin over the runner-up"
+    )
+    agreement_weight: float = Field(
+        0.0, ge=0, description="bonus when the lexical and dense rankers both rank the top hit 1st"
+    )
     unknown_weight: float = Field(
-        3.4, ge=0, description="penalty per share of question words the KB does not know"
+        5.0, ge=0, description="penalty per share of question words nobody knows"
     )
     answer_threshold: float = Field(
-        0.65, ge=0, le=1, description="below this the item escalates with a holding reply"
+        0.52, ge=0, le=1, description="below this the item escalates with a holding reply"
     )
 
 

@@ -41,8 +41,25 @@ class Glossary:
         return [*query_tokens, *extra]
 
 
+class _CommonWords(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    words: list[str]
+
+
+def load_common_words(prompts_dir: Path) -> list[str]:
+    """General words of member posts (``prompts/answering/common_words.yaml``); [] if absent."""
+    path = prompts_dir / "answering" / "common_words.yaml"
+    if not path.is_file():
+        return []
+    return _CommonWords.model_validate(yaml.safe_load(path.read_text("utf-8"))).words
+
+
 @lru_cache(maxsize=4)
 def load_glossary(prompts_dir: Path) -> Glossary:
+    """The glossary; its fillers include the general words of ``common_words.yaml``, which
+    count as known words but never expand a query."""
     path = prompts_dir / "answering" / "glossary.yaml"
     data = _Glossary.model_validate(yaml.safe_load(path.read_text("utf-8")))
-    return Glossary(data.groups, data.fillers)
+    return Glossary(data.groups, [*data.fillers, *load_common_words(prompts_dir)])

@@ -80,6 +80,8 @@ class Hit(BaseModel):
     score: float = Field(description="fused score used for ranking")
     lexical: float = Field(0.0, description="BM25 score squashed to 0..1")
     dense: float = Field(0.0, description="best cosine over the entry's languages")
+    lexical_rank: int = Field(0, ge=0, description="rank by the lexical score alone (0: unknown)")
+    dense_rank: int = Field(0, ge=0, description="rank by the dense score alone (0: unknown)")
 
 
 class Citation(BaseModel):

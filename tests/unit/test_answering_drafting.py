@@ -211,3 +211,20 @@ def test_english_only_product_is_answered_in_arabic() -> None:
     assert draft.language == "ar"
     assert draft.citations[0].entry_id == "black-abaya"
     assert "250 ريال" in draft.text
+
+
+@pytest.mark.parametrize(
+    "post",
+    ["How can I follow my parcel once it's shipped?", "كيف اتابع شحنتي؟"],
+)
+def test_how_to_question_about_tracking_is_not_a_specific_order(post: str) -> None:
+    draft = _grounded().draft(post)
+    assert draft.reason is None or not draft.reason.startswith("needs a human")
+
+
+@pytest.mark.parametrize(
+    "post", ["where is my order #123, it didn't arrive", "وين طلبي رقم ١٢٣ ما وصل"]
+)
+def test_a_specific_order_escalates(post: str) -> None:
+    draft = _grounded().draft(post)
+    assert draft.escalate and draft.reason.startswith("needs a human")

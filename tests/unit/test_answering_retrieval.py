@@ -67,3 +67,41 @@ def test_langchain_retriever_returns_documents_with_scores() -> None:
     documents = retriever.invoke("How much is shipping?")
     assert len(documents) == 2
     assert documents[0].metadata["entry_id"] == hits_of(documents)[0].entry_id
+
+
+def test_general_post_words_are_not_unknown() -> None:
+    index = _index()
+    # dialect/function words of ordinary posts count as known, topic words the KB lacks do not
+    assert index.unknown_share("طيب ممكن الشحن بكم لو سمحت") == 0.0
+    assert index.unknown_share("Do you sell handbags?") > 0.3
+
+
+def test_arabizi_question_is_searched_in_arabic_script() -> None:
+    index = _index()
+    assert index.arabizi_reading("el sha7n b kam?") == "الشحن بكم"
+    assert index.arabizi_reading("How much is shipping?") is None
+    assert index.arabizi_reading("كم الشحن") is None
+    assert index.search("abi arajje3 el 3abaya", k=3)[0].entry_id == "returns"
+    assert index.unknown_share("el sha7n b kam?") == 0.0
+
+
+def test_hits_carry_each_rankers_rank() -> None:
+    top = _index().search("How much is shipping?")[0]
+    assert top.lexical_rank >= 1 and top.dense_rank >= 1
+
+
+def test_confidence_rewards_margin_and_agreement_when_weighted() -> None:
+    settings = ConfidenceSettings(margin_weight=4.0, agreement_weight=1.0)
+    close = [Hit(entry_id="a", score=0.3), Hit(entry_id="b", score=0.29)]
+    clear = [Hit(entry_id="a", score=0.3), Hit(entry_id="b", score=0.05)]
+    assert confidence(clear, settings) > confidence(close, settings)
+    agreed = [Hit(entry_id="a", score=0.3, lexical_rank=1, dense_rank=1)]
+    split = [Hit(entry_id="a", score=0.3, lexical_rank=1, dense_rank=2)]
+    assert confidence(agreed, settings) > confidence(split, settings)
+
+
+def test_shipped_confidence_answers_a_plain_question_and_escalates_unknown_words() -> None:
+    settings = ConfidenceSettings()
+    hits = [Hit(entry_id="a", score=0.3), Hit(entry_id="b", score=0.2)]
+    assert confidence(hits, settings) >= settings.answer_threshold
+    assert confidence(hits, settings, unknown_share=0.5) < settings.answer_threshold

@@ -1,0 +1,193 @@
+"""Arabizi (Arabic written in Latin letters and digits) → Arabic script, for lexical search.
+
+Arabizi spelling is loose: ``s`` is س or ص, ``t`` is ت or ط, short vowels are often written and
+long ones sometimes not. ``candidates`` spells a word every plausible way (digits as letters:
+``3`` ع, ``7`` ح, ``5`` خ, ``2`` ء, ``9`` ق/ص, ``6`` ط, ``3'`` غ; digraphs ``sh kh gh th dh``;
+each written vowel dropped or long). ``transliterate`` keeps, per word, the first spelling found
+in a vocabulary (e.g. the words of a knowledge base) and otherwise the plainest spelling.
+The article (``el``/``al``) and the clitic ``b`` are joined to the next word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+
+_MAX_CANDIDATES = 512
+_WORD = re.compile(r"[a-z0-9']+")
+_ARTICLES = frozenset({"el", "al", "il", "l"})
+_CLITICS = {"b": "ب", "bi": "ب", "w": "و", "wi": "و"}
+
+# Multi-character units first; each maps to its possible Arabic letters ("" = not written).
+_UNITS: list[tuple[str, tuple[str, ...]]] = [
+    ("3'", ("غ",)),
+    ("7'", ("خ",)),
+    ("9'", ("ض",)),
+    ("sh", ("ش",)),
+    ("ch", ("ش",)),
+    ("kh", ("خ",)),
+    ("gh", ("غ",)),
+    ("th", ("ث", "ذ", "ت")),
+    ("dh", ("ذ", "ض", "ظ")),
+    ("ou", ("و",)),
+    ("aa", ("ا",)),
+    ("ee", ("ي",)),
+    ("ii", ("ي",)),
+    ("oo", ("و",)),
+    ("uu", ("و",)),
+    ("ei", ("ي",)),
+    ("ai", ("ي", "اي")),
+    ("ay", ("ي", "اي")),
+    ("aw", ("و", "او")),
+    ("2", ("ء", "ا")),
+    ("3", ("ع",)),
+    ("4", ("ش",)),
+    ("5", ("خ",)),
+    ("6", ("ط",)),
+    ("7", ("ح",)),
+    ("8", ("ق", "غ")),
+    ("9", ("ق", "ص")),
+    ("b", ("ب",)),
+    ("p", ("ب",)),
+    ("t", ("ت", "ط")),
+    ("j", ("ج",)),
+    ("g", ("ج", "ق", "غ")),
+    ("h", ("ه", "ح")),
+    ("d", ("د", "ض")),
+    ("r", ("ر",)),
+    ("z", ("ز", "ظ")),
+    ("s", ("س", "ص")),
+    ("c", ("ك", "س")),
+    ("f", ("ف",)),
+    ("v", ("ف",)),
+    ("q", ("ق",)),
+    ("k", ("ك", "ق")),
+    ("l", ("ل",)),
+    ("m", ("م",)),
+    ("n", ("ن",)),
+    ("w", ("و",)),
+    ("y", ("ي",)),
+    ("x", ("كس",)),
+    ("'", ("ء", "")),
+]
+_SHORT_VOWELS = {"a": ("", "ا"), "e": ("", "ي"), "i": ("", "ي"), "o": ("", "و"), "u": ("", "و")}
+_FINAL_VOWELS = {
+    "a": ("ه", "ا", ""),
+    "e": ("ه", "ي", ""),
+    "i": ("ي", ""),
+    "o": ("و", ""),
+    "u": ("و", ""),
+}
+
+
+def _segments(word: str) -> list[tuple[str, ...]]:
+    """The word as a sequence of choices (one tuple of Arabic spellings per Latin unit)."""
+    out: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(word):
+        # a doubled consonant (shadda) is written once
+        if i and word[i] == word[i - 1] and word[i] not in "aeiou23456789'":
+            i += 1
+            continue
+        unit = next(((u, a) for u, a in _UNITS if word.startswith(u, i)), None)
+        if unit is not None:
+            out.append(unit[1])
+            i += len(unit[0])
+            continue
+        char = word[i]
+        if char in _SHORT_VOWELS:
+            if i == 0:
+                out.append(("ا",))  # a word-initial vowel carries an alif
+            elif i == len(word) - 1:
+                out.append(_FINAL_VOWELS[char])
+            elif char == "a" and word.startswith("ah", i) and i + 2 == len(word):
+                out.append(("ه", "ا"))
+                i += 2
+                continue
+            else:
+                out.append(_SHORT_VOWELS[char])
+        i += 1
+    return out
+
+
+def candidates(word: str, *, limit: int = _MAX_CANDIDATES) -> list[str]:
+    """Plausible Arabic spellings of one Arabizi word, plainest first (at most ``limit``)."""
+    spellings = [""]
+    for choices in _segments(word.lower()):
+        spellings = [s + c for s in spellings for c in choices][:limit]
+    seen: dict[str, None] = {}
+    for s in spellings:
+        if s:
+            seen.setdefault(s, None)
+    return list(seen)
+
+
+def is_arabizi_word(word: str) -> bool:
+    """A Latin word that uses digits as letters (``3andkom``, ``sha7n``, ``a3'ayar``)."""
+    return bool(re.search(r"[a-z]", word)) and bool(re.search(r"[2-9]", word))
+
+
+def _pick(options: list[str], known: Callable[[str], float] | None) -> str:
+    """The best-known option (the first among equals), or the plainest one."""
+    if not options:
+        return ""
+    if known is not None:
+        best, best_score = options[0], 0.0
+        for option in options:
+            score = known(option)
+            if score > best_score:
+                best, best_score = option, score
+        return best
+    return options[0]
+
+
+def transliterate(
+    text: str,
+    vocabulary: Collection[str] | Callable[[str], float] | None = None,
+) -> str:
+    """Arabic-script reading of Arabizi ``text``.
+
+    ``vocabulary`` chooses among each word's spellings: a set of Arabic words, or a function
+    scoring a spelling (0: unknown, higher: better known). Without it every word gets its
+    plainest spelling (short vowels dropped).
+    """
+    known: Callable[[str], float] | None
+    if vocabulary is None:
+        known = None
+    elif callable(vocabulary):
+        known = vocabulary
+    else:
+        words = vocabulary
+
+        def known(word: str) -> float:
+            return 1.0 if word in words else 0.0
+
+    tokens = _WORD.findall(text.lower())
+    out: list[str] = []
+    prefix = ""
+    for i, token in enumerate(tokens):
+        has_next = i + 1 < len(tokens)
+        if token.isdigit():
+            out.append(prefix + token if not prefix.endswith("ال") else token)
+            prefix = ""
+            continue
+        if has_next and token in _ARTICLES:
+            prefix += "ال"
+            continue
+        if has_next and token in _CLITICS and not prefix:
+            prefix = _CLITICS[token]
+            continue
+        options = candidates(token)
+        if prefix:
+            joined = [prefix + o for o in options]
+            choice = _pick(joined, known)
+            if known is not None and not known(choice):
+                # the word alone may be known even if the joined form is not
+                bare = _pick(options, known)
+                choice = prefix + bare
+        else:
+            choice = _pick(options, known)
+        if choice:
+            out.append(choice)
+        prefix = ""
+    return " ".join(out)

@@ -1,0 +1,42 @@
+"""Arabizi → Arabic script (assistant/text/arabizi.py) and its use in retrieval."""
+
+from __future__ import annotations
+
+from assistant.text.arabizi import candidates, is_arabizi_word, transliterate
+
+
+def test_digits_and_digraphs_become_letters() -> None:
+    assert transliterate("el sha7n b kam?") == "الشحن بكم"
+    assert transliterate("3andkom") == "عندكم"
+    assert transliterate("a3'ayar") == "اغير"
+    assert transliterate("khalas").startswith("خل") and "خلص" in candidates("khalas")
+
+
+def test_candidates_cover_ambiguous_letters_and_long_vowels() -> None:
+    spellings = candidates("tawseel")
+    assert "توصيل" in spellings and "توسيل" in spellings
+    assert candidates("3abaya")[0].startswith("ع")
+    assert "عبايه" in candidates("3abaya")
+
+
+def test_vocabulary_picks_the_known_spelling() -> None:
+    vocabulary = {"التوصيل", "عبايه", "ارجع"}
+    assert transliterate("el tawseel", vocabulary) == "التوصيل"
+    assert transliterate("abi arajje3 el 3abaya", vocabulary) == "ابي ارجع العبايه"
+
+
+def test_scored_vocabulary_and_numbers() -> None:
+    def known(word: str) -> float:
+        return {"مقاس": 2.0, "مقس": 0.0}.get(word, 0.0)
+
+    assert transliterate("3andkom maqas 60?", known) == "عندكم مقاس 60"
+
+
+def test_arabizi_word_detection() -> None:
+    assert is_arabizi_word("sha7n") and is_arabizi_word("3andkom")
+    assert not is_arabizi_word("shipping") and not is_arabizi_word("60")
+
+
+def test_empty_text() -> None:
+    assert transliterate("") == ""
+    assert candidates("") == []
