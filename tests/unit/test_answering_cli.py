@@ -47,7 +47,10 @@ def test_draft_json_and_escalation() -> None:
 
 
 def test_draft_with_a_missing_generator_file_exits_with_a_hint() -> None:
-    result = runner.invoke(app, ["draft", "--generator", "llama-cpp", "hi"])
+    result = runner.invoke(
+        app,
+        ["draft", "--generator", "llama-cpp", "--generator-option", "model_path=/no/m.gguf", "hi"],
+    )
     assert result.exit_code == 2
     assert "model_path" in result.output
 
