@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from assistant.config import PROJECT_ROOT, Settings
 from assistant.schemas import PostIn
 from assistant.store import auth, groups
 from assistant.store.db import Store
-from assistant.store.models import ApiToken, Group, KnowledgeEntry, Role
+from assistant.store.models import ApiToken, Group, KnowledgeEntry, Role, utcnow
 from assistant.store.posts import ingest_posts
 
 DEMO_DIR = PROJECT_ROOT / "demo"
@@ -41,9 +42,19 @@ DEMO_COMMUNITY = {
 }
 
 
-def _read_posts(path: Path) -> list[PostIn]:
+def _read_posts(path: Path, *, now: datetime) -> list[PostIn]:
+    """The demo posts, moved in time so the latest one is from the last day: the analytics of
+    the default period (the last 30 days) then show them."""
     lines = path.read_text("utf-8").splitlines()
-    return [PostIn.model_validate(json.loads(line)) for line in lines if line.strip()]
+    posts = [PostIn.model_validate(json.loads(line)) for line in lines if line.strip()]
+    dated = [p.created_at for p in posts if p.created_at is not None]
+    if not dated:
+        return posts
+    shift = timedelta(days=(now - max(dated)).days)
+    return [
+        p.model_copy(update={"created_at": p.created_at + shift}) if p.created_at else p
+        for p in posts
+    ]
 
 
 def _token(store: Store, settings: Settings) -> str:
@@ -102,7 +113,7 @@ def seed_demo(store: Store, settings: Settings, *, demo_dir: Path = DEMO_DIR) ->
             group.settings = {**(group.settings or {}), "community": DEMO_COMMUNITY}
         _load_knowledge(session, demo_dir / "kb")
     token = _token(store, settings)
-    posts = _read_posts(demo_dir / "posts.jsonl")
+    posts = _read_posts(demo_dir / "posts.jsonl", now=utcnow())
     with store.transaction() as session:
         stored = ingest_posts(session, group_id=DEMO_GROUP, posts=list(enumerate(posts)))
         group = groups.get_group(session, group_id=DEMO_GROUP)

@@ -77,7 +77,9 @@ def test_demo_group_has_a_working_queue_and_feedback_exports(cli_env: Path) -> N
         assert len(knowledge) == kb_rows  # loaded once: seeding again added nothing
         analytics = client.get(f"/v1/groups/{DEMO_GROUP}/analytics", headers=headers)
         assert analytics.status_code == 200, analytics.text
-        assert analytics.json()["period"]["timezone"] == "Asia/Riyadh"
+        report = analytics.json()
+        assert report["period"]["timezone"] == "Asia/Riyadh"
+        assert report["totals"]["posts"] >= 30  # demo posts fall inside the default period
         replies = [i for i in page["items"] if i["kind"] == "reply"]
         assert replies and all(i["draft_generator"] == "grounded" for i in replies)
         assert any(i["draft_citations"] for i in replies)
