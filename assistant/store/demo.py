@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from assistant.answering.kb import load_kb
 from assistant.answering.stored import rows_from_kb
+from assistant.community.welcome import JoinIn, members_joined
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.schemas import PostIn
 from assistant.store import auth, groups
@@ -117,14 +118,10 @@ def seed_demo(store: Store, settings: Settings, *, demo_dir: Path = DEMO_DIR) ->
     with store.transaction() as session:
         stored = ingest_posts(session, group_id=DEMO_GROUP, posts=list(enumerate(posts)))
         group = groups.get_group(session, group_id=DEMO_GROUP)
-        for external_id, name, language in NEW_MEMBERS:
-            groups.member_joined(
-                session,
-                group=group,
-                external_id=external_id,
-                display_name=name,
-                language=language,
-                prompts_dir=settings.prompts_dir,
-            )
+        joins = [
+            JoinIn(external_id=external_id, display_name=name, language=language)
+            for external_id, name, language in NEW_MEMBERS
+        ]
+        members_joined(session, group=group, joins=joins, settings=settings)
     accepted = sum(r.status == "accepted" for r in stored)
     return DemoResult(DEMO_GROUP, token, settings.data_dir / "demo-token.txt", accepted)

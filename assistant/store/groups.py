@@ -11,12 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.moderation.rules import GroupRules, RulesError, parse_rules
-from assistant.schemas import Priority
-from assistant.store.drafts import GENERATOR, holding_draft
 from assistant.store.errors import ConflictError, InvalidInputError, NotFoundError
-from assistant.store.models import Group, KnowledgeEntry, Member, utcnow
-from assistant.store.queue import NewItem, add_items
-from assistant.store.sql import insert_ignoring_conflicts
+from assistant.store.models import Group, KnowledgeEntry, Member
 
 
 def validate_rules_yaml(rules_yaml: str, *, source: str = "rules_yaml") -> GroupRules:
@@ -146,50 +142,10 @@ def members(session: Session, *, group_id: str, limit: int, offset: int) -> list
     )
 
 
-def member_joined(
-    session: Session,
-    *,
-    group: Group,
-    external_id: str,
-    display_name: str | None,
-    language: str | None,
-    prompts_dir: Any,
-) -> Member:
-    """Record a new member and queue a welcome draft for the admins (once per member)."""
-    insert_ignoring_conflicts(
-        session,
-        Member,
-        [{"group_id": group.id, "external_id": external_id, "joined_at": utcnow()}],
-        keys=["group_id", "external_id"],
+def member(session: Session, *, group_id: str, external_id: str) -> Member:
+    found = session.scalar(
+        select(Member).where(Member.group_id == group_id, Member.external_id == external_id)
     )
-    member = session.scalar(
-        select(Member).where(Member.group_id == group.id, Member.external_id == external_id)
-    )
-    assert member is not None
-    member.display_name = display_name or member.display_name
-    member.language = language or member.language
-    draft_language = member.language or (group.languages[0] if group.languages else "en")
-    add_items(
-        session,
-        items=[
-            NewItem(
-                group_id=group.id,
-                source_key=f"welcome:{external_id}",
-                kind="welcome",
-                priority=Priority.LOW,
-                language=draft_language,
-                draft_text=holding_draft(
-                    prompts_dir,
-                    "welcome",
-                    draft_language,
-                    name=member.display_name or external_id,
-                    group=group.name,
-                ),
-                draft_generator=GENERATOR,
-                category="welcome",
-                member_external_id=external_id,
-            )
-        ],
-    )
-    session.flush()
-    return member
+    if found is None:
+        raise NotFoundError(f"member '{external_id}' not found in group '{group_id}'")
+    return found

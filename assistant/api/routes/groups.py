@@ -29,6 +29,7 @@ from assistant.api.schemas import (
     TokenPublic,
 )
 from assistant.api.views import group_public
+from assistant.community.welcome import JoinIn, members_joined
 from assistant.store import auth, groups
 from assistant.store.models import Role
 
@@ -132,21 +133,17 @@ def list_members(
     status_code=201,
     response_model=MemberPublic,
     tags=["members"],
-    summary="A member joined: queue a welcome draft",
+    summary="A member joined: queue a welcome draft (joins close together share one)",
 )
 def member_joined(
     access: GroupModerator, body: MemberCreate, session: SessionDep, services: ServicesDep
 ) -> MemberPublic:
     group = groups.get_group(session, group_id=access.group_id)
-    member = groups.member_joined(
-        session,
-        group=group,
-        external_id=body.external_id,
-        display_name=body.display_name,
-        language=body.language,
-        prompts_dir=services.settings.prompts_dir,
+    members_joined(
+        session, group=group, joins=[JoinIn(**body.model_dump())], settings=services.settings
     )
     session.commit()
+    member = groups.member(session, group_id=group.id, external_id=body.external_id)
     return MemberPublic.model_validate(member)
 
 
