@@ -65,6 +65,13 @@ class Worker(BackgroundLoop):
         self.models_loaded.set()
         log.info("models loaded", extra={"seconds": round(analyzer.load_seconds, 2)})
 
+    @property
+    def analyzer(self) -> Analyzer | None:
+        """The analyzer the worker loaded (``None`` before ``prepare``), for reuse elsewhere
+        in the process without a second copy of the models."""
+        handler = self._handlers.get(ANALYZE_POST)
+        return handler.analyzer if isinstance(handler, AnalysisHandler) else None
+
     def step(self) -> int:
         config = self.settings.worker
         jobs = claim(self.store, limit=config.batch_size, lease_s=config.lease_s)

@@ -17,7 +17,6 @@ from assistant.moderation.analyzer import Analyzer
 from assistant.moderation.rules import GroupRules
 from assistant.store.groups import validate_rules_yaml
 from assistant.store.models import AnalysisRow, Post
-from assistant.store.posts import ANALYZE_POST
 
 _lock = threading.Lock()
 LABEL_FIELD = "expected_action"
@@ -26,9 +25,8 @@ LABEL_FIELD = "expected_action"
 def analyzer_for(services: Services, cache: dict[str, Analyzer]) -> Analyzer:
     """The worker's analyzer when its models are loaded (no second copy in memory), else one
     loaded on first use and kept in ``cache``."""
-    handler = services.worker._handlers.get(ANALYZE_POST)
-    loaded = getattr(handler, "analyzer", None)
-    if isinstance(loaded, Analyzer):
+    loaded = services.worker.analyzer
+    if loaded is not None:
         return loaded
     with _lock:
         if "analyzer" not in cache:
