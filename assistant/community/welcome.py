@@ -20,10 +20,9 @@ from assistant.community.group_settings import CommunityContext, context_for
 from assistant.config import Settings
 from assistant.moderation.rules import GroupRules, KeywordRule, RegexRule
 from assistant.schemas import Priority
-from assistant.store.groups import knowledge, validate_rules_yaml
+from assistant.store.groups import ensure_member, knowledge, validate_rules_yaml
 from assistant.store.models import Group, ItemStatus, Member, MemberJoin, QueueItem, utcnow
 from assistant.store.queue import NewItem, add_items
-from assistant.store.sql import insert_ignoring_conflicts
 
 MAX_NAMES = 10
 MAX_RULE_LINES = 6
@@ -55,16 +54,7 @@ def _utc(moment: datetime | None, now: datetime) -> datetime:
 
 
 def _upsert_member(session: Session, group_id: str, join: JoinIn, at: datetime) -> None:
-    insert_ignoring_conflicts(
-        session,
-        Member,
-        [{"group_id": group_id, "external_id": join.external_id, "joined_at": at}],
-        keys=["group_id", "external_id"],
-    )
-    member = session.scalar(
-        select(Member).where(Member.group_id == group_id, Member.external_id == join.external_id)
-    )
-    assert member is not None
+    member = ensure_member(session, group_id=group_id, external_id=join.external_id, joined_at=at)
     member.display_name = join.display_name or member.display_name
     member.language = join.language or member.language
     if join.allow_quoting is not None:
@@ -327,16 +317,7 @@ def welcome_text(
 
 
 def set_quoting(session: Session, *, group_id: str, external_id: str, allow: bool) -> Member:
-    insert_ignoring_conflicts(
-        session,
-        Member,
-        [{"group_id": group_id, "external_id": external_id, "joined_at": utcnow()}],
-        keys=["group_id", "external_id"],
-    )
-    member = session.scalar(
-        select(Member).where(Member.group_id == group_id, Member.external_id == external_id)
-    )
-    assert member is not None
+    member = ensure_member(session, group_id=group_id, external_id=external_id, joined_at=utcnow())
     member.allow_quoting = allow
     session.flush()
     return member

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from assistant.moderation.rules import GroupRules, RulesError, parse_rules
 from assistant.store.errors import ConflictError, InvalidInputError, NotFoundError
 from assistant.store.models import Group, KnowledgeEntry, Member
+from assistant.store.sql import insert_ignoring_conflicts
 
 
 def validate_rules_yaml(rules_yaml: str, *, source: str = "rules_yaml") -> GroupRules:
@@ -149,3 +151,16 @@ def member(session: Session, *, group_id: str, external_id: str) -> Member:
     if found is None:
         raise NotFoundError(f"member '{external_id}' not found in group '{group_id}'")
     return found
+
+
+def ensure_member(
+    session: Session, *, group_id: str, external_id: str, joined_at: datetime
+) -> Member:
+    """The member, created (joined at ``joined_at``) if the group does not know them yet."""
+    insert_ignoring_conflicts(
+        session,
+        Member,
+        [{"group_id": group_id, "external_id": external_id, "joined_at": joined_at}],
+        keys=["group_id", "external_id"],
+    )
+    return member(session, group_id=group_id, external_id=external_id)
