@@ -25,12 +25,9 @@ def _load(prompts_dir: Path) -> _DraftTemplates:
     return _DraftTemplates.model_validate(yaml.safe_load(path.read_text("utf-8")))
 
 
-def holding_draft(prompts_dir: Path, kind: str, language: str, **fields: str) -> str:
+def holding_draft(prompts_dir: Path, kind: str, language: str) -> str:
     by_language = _load(prompts_dir).drafts[kind]
-    text = by_language.get(language) or by_language["en"]
-    for key, value in fields.items():
-        text = text.replace("{" + key + "}", value)
-    return text
+    return by_language.get(language) or by_language["en"]
 
 
 def draft_language(code: str, arabic_ratio: float) -> str:
