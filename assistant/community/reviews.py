@@ -1,5 +1,6 @@
 """Review posts: a round-up quoting a run of positive reviews (only members who allowed
-quoting), and for each negative review a suggested public reply plus an internal alert."""
+quoting), and for each negative review a suggested public reply plus an internal ``alert`` item
+(for the admins only: approving it acknowledges it, nothing is published)."""
 
 from __future__ import annotations
 
@@ -169,8 +170,9 @@ def _negative(analysis: ActivityAnalysis, prompts_dir: Path, review: Review) -> 
         score=8.0,
     )
     alert = Suggestion(
+        # the key of the alerts stored as review posts before 0004: they are found again
         source_key=f"review_post:alert:{review.post_id}",
-        kind="review_post",
+        kind="alert",
         category="review_alert",
         language=context.primary_language,
         draft_text=texts.render(

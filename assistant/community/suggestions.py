@@ -1,5 +1,5 @@
 """Suggestions into the approval queue: each is a queue item (``welcome``, ``promotion``,
-``review_post`` or ``faq_suggestion``) whose ``draft_reason`` is the rationale and whose
+``review_post``, ``faq_suggestion`` or ``alert``) whose ``draft_reason`` is the rationale and whose
 ``draft_citations`` are the evidence (posts and figures), plus a ``community_suggestions`` row with
 all the data behind it. Keys are derived from the data, so a second run adds nothing; promotions
 and activation posts respect the group's weekly caps."""
@@ -36,7 +36,7 @@ class Evidence(BaseModel):
 
 class Suggestion(BaseModel):
     source_key: str
-    kind: Literal["promotion", "review_post", "faq_suggestion"]
+    kind: Literal["promotion", "review_post", "faq_suggestion", "alert"]
     category: str
     language: str
     draft_text: str

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -73,9 +73,30 @@ class ReviewTexts(_File):
 
 
 class FaqTexts(_File):
+    """The draft holds the question on a labelled line (``Q: {question}``, ``س: {question}``)
+    and the answer from a labelled line on (``A: {answer}``): those labels are how an approved,
+    possibly edited, suggestion is read back (``label``)."""
+
     rationale: Bilingual
     draft: Bilingual
     skeleton: Bilingual
+
+    @model_validator(mode="after")
+    def _labelled(self) -> FaqTexts:
+        for language in ("ar", "en"):
+            for part in ("question", "answer"):
+                self.label(language, part)
+        return self
+
+    def label(self, language: str, part: Literal["question", "answer"]) -> str:
+        """What precedes ``{question}`` or ``{answer}`` on its line of the draft."""
+        for line in self.draft.get(language).splitlines():
+            head, found, _ = line.partition("{" + part + "}")
+            if found:
+                if not head.strip():
+                    break
+                return head.strip()
+        raise ValueError(f"draft.{language} needs a line with a label before {{{part}}}")
 
 
 class CalendarEventTexts(BaseModel):

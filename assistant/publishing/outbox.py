@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from assistant.store.db import Store
 from assistant.store.errors import ConflictError
 from assistant.store.models import (
+    INTERNAL_KINDS,
     DeliveryStatus,
     Group,
     OutboxDelivery,
@@ -43,7 +44,10 @@ def idempotency_key(item: QueueItem) -> str:
 
 
 def enqueue_delivery(session: Session, *, item: QueueItem, approved_by: str) -> None:
-    """One delivery per approved item (unique), in the approval's own transaction."""
+    """One delivery per approved item (unique), in the approval's own transaction; an item
+    for the admins only (an alert, an FAQ suggestion) never enters the outbox."""
+    if item.kind in INTERNAL_KINDS:
+        raise ValueError(f"queue item {item.id} is a {item.kind}: it is never delivered")
     post = session.get(Post, item.post_id) if item.post_id is not None else None
     key = idempotency_key(item)
     payload = {
@@ -192,6 +196,10 @@ def mark_attempt_failed(
 
 
 def retry_delivery(session: Session, *, item: QueueItem, admin_id: int) -> OutboxDelivery:
+    if item.kind in INTERNAL_KINDS:
+        raise ConflictError(
+            f"queue item {item.id} is a {item.kind}, for the admins only: nothing is delivered"
+        )
     row = delivery_of(session, item_id=item.id)
     if row is None:
         raise ConflictError(f"queue item {item.id} has no delivery: it was not approved")

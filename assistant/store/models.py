@@ -82,6 +82,11 @@ class ItemKind(StrEnum):
     PROMOTION = "promotion"
     REVIEW_POST = "review_post"
     FAQ_SUGGESTION = "faq_suggestion"
+    ALERT = "alert"  # for the admins only (a negative review…): approving acknowledges it
+
+
+# Kinds for the admins only: approving one publishes nothing to the group (no outbox delivery).
+INTERNAL_KINDS = frozenset({ItemKind.FAQ_SUGGESTION.value, ItemKind.ALERT.value})
 
 
 class ItemStatus(StrEnum):

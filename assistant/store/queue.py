@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,11 +15,13 @@ from sqlalchemy.orm import Session
 from assistant.publishing.outbox import enqueue_delivery
 from assistant.schemas import Priority
 from assistant.store.errors import ConflictError, InvalidInputError, NotFoundError
-from assistant.store.faq_entries import add_suggested_entry, is_internal
+from assistant.store.faq_entries import add_suggested_entry
 from assistant.store.models import (
+    INTERNAL_KINDS,
     Admin,
     AnalysisRow,
     FeedbackExample,
+    ItemKind,
     ItemStatus,
     Post,
     QueueItem,
@@ -283,18 +286,22 @@ def approve_item(
     item_id: int,
     actor: Actor,
     version: int,
+    prompts_dir: Path,
     final_text: str | None = None,
     label: str | None = None,
 ) -> QueueItem:
-    """Approve as drafted, or with the admin's edit; the item then enters the outbox."""
+    """Approve as drafted, or with the admin's edit; the item then enters the outbox, unless
+    it is for the admins only (``INTERNAL_KINDS``). An FAQ suggestion's text is read with the
+    labels of ``prompts_dir``/community/faq.yaml and becomes a knowledge-base entry."""
     item = get_item(session, group_id=group_id, item_id=item_id)
     _check_pending(session, item, actor, version)
     text = item.draft_text if final_text is None else final_text
     if not text.strip() and item.kind != "moderation":
         raise InvalidInputError("the final text is empty: edit the draft or reject the item")
     details: dict[str, Any] = {}
-    if item.kind == "faq_suggestion":
-        details["knowledge_entry_id"] = add_suggested_entry(session, item=item, text=text).id
+    if item.kind == ItemKind.FAQ_SUGGESTION:
+        entry = add_suggested_entry(session, item=item, text=text, prompts_dir=prompts_dir)
+        details["knowledge_entry_id"] = entry.id
     edited = text != item.draft_text
     _decide(item, actor, ItemStatus.APPROVED, final_text=text, edited=edited)
     record_event(
@@ -306,7 +313,7 @@ def approve_item(
     )
     session.flush()
     _store_feedback(session, item, actor, label=label)
-    if not is_internal(item):
+    if item.kind not in INTERNAL_KINDS:
         enqueue_delivery(session, item=item, approved_by=actor.admin_name)
     session.flush()
     return item

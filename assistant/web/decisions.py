@@ -1,5 +1,6 @@
-"""Approve, reject and claim from the web pages, through the same repository functions as the
-JSON API; every outcome is a status and a translated message."""
+"""Approve, reject and claim from the web pages: decisions go through the same service functions
+as the JSON API (``assistant.publishing.approval``); every outcome is a status and a translated
+message."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from assistant.api.deps import Services
+from assistant.publishing import approval
 from assistant.store import queue as repo
 from assistant.store.errors import ConflictError, InvalidInputError, NotFoundError, StoreError
-from assistant.store.models import Admin, ItemStatus, QueueItem, utcnow
+from assistant.store.models import Admin, ItemKind, ItemStatus, QueueItem, utcnow
 from assistant.web.context import GroupPage
 from assistant.web.i18n import Translate
 
@@ -92,12 +94,12 @@ def run_decision(
     item_id: int,
     t: Translate,
     action: Callable[[Session], QueueItem],
-    success_key: str,
+    success_key: str | Callable[[QueueItem], str],
 ) -> Outcome:
+    """Run ``action`` (which commits its work) and say how it went."""
     with services.store.session() as session:
         try:
             item = action(session)
-            session.commit()
         except NotFoundError:
             return Outcome(404, t("error.item_not_found", item=item_id))
         except (ConflictError, StaleDataError):
@@ -106,7 +108,8 @@ def run_decision(
             return Outcome(422, t("error.invalid", detail=str(exc)))
         except StoreError as exc:
             return Outcome(400, str(exc))
-        return Outcome(200, t(success_key, item=item.id), _state(item, _names(session, item)))
+        key = success_key if isinstance(success_key, str) else success_key(item)
+        return Outcome(200, t(key, item=item.id), _state(item, _names(session, item)))
 
 
 def approve(
@@ -125,8 +128,9 @@ def approve(
 
     def act(session: Session) -> QueueItem:
         current = repo.get_item(session, group_id=group.group_id, item_id=item_id)
-        return repo.approve_item(
+        return approval.approve(
             session,
+            services,
             group_id=group.group_id,
             item_id=item_id,
             actor=group.actor,
@@ -134,12 +138,15 @@ def approve(
             final_text=normalize_edit(text, current.draft_text),
         )
 
-    outcome = run_decision(services, group, item_id, t, act, "done.approved")
-    if outcome.ok:
-        edited = bool(outcome.item.get("edited"))
-        services.metrics.decisions.labels(action="edit_approve" if edited else "approve").inc()
-        services.deliverer.wake()
-    return outcome
+    return run_decision(services, group, item_id, t, act, approved_key)
+
+
+def approved_key(item: QueueItem) -> str:
+    """An alert is acknowledged and an FAQ suggestion filed: neither is published."""
+    return {
+        ItemKind.ALERT.value: "done.acknowledged",
+        ItemKind.FAQ_SUGGESTION.value: "done.faq_added",
+    }.get(item.kind, "done.approved")
 
 
 def reject(
@@ -158,8 +165,9 @@ def reject(
         return Outcome(422, t("error.reason_too_long", limit=MAX_REASON_CHARS))
 
     def act(session: Session) -> QueueItem:
-        return repo.reject_item(
+        return approval.reject(
             session,
+            services,
             group_id=group.group_id,
             item_id=item_id,
             actor=group.actor,
@@ -167,29 +175,30 @@ def reject(
             reason=reason,
         )
 
-    outcome = run_decision(services, group, item_id, t, act, "done.rejected")
-    if outcome.ok:
-        services.metrics.decisions.labels(action="reject").inc()
-    return outcome
+    return run_decision(services, group, item_id, t, act, "done.rejected")
 
 
 def claim(services: Services, group: GroupPage, item_id: int, *, t: Translate) -> Outcome:
     def act(session: Session) -> QueueItem:
-        return repo.claim_item(
+        item = repo.claim_item(
             session,
             group_id=group.group_id,
             item_id=item_id,
             actor=group.actor,
             ttl_s=services.settings.queue.claim_ttl_s,
         )
+        session.commit()
+        return item
 
     return run_decision(services, group, item_id, t, act, "done.claimed")
 
 
 def release(services: Services, group: GroupPage, item_id: int, *, t: Translate) -> Outcome:
     def act(session: Session) -> QueueItem:
-        return repo.release_item(
+        item = repo.release_item(
             session, group_id=group.group_id, item_id=item_id, actor=group.actor
         )
+        session.commit()
+        return item
 
     return run_decision(services, group, item_id, t, act, "done.released")

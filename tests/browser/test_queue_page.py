@@ -9,10 +9,11 @@ from unittest import mock
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from assistant.schemas import Priority
 from assistant.store import queue as repo
-from assistant.store.models import ReviewEvent
+from assistant.store.models import OutboxDelivery, QueueItem, ReviewEvent
 from assistant.web.security import COOKIE_NAME
-from tests.browser.conftest import Console, LiveServer, login
+from tests.browser.conftest import Console, LiveServer, axe_violations, login, screenshot
 
 
 def _queue(page: Page, server: LiveServer, group_id: str) -> None:
@@ -274,6 +275,7 @@ def test_item_approved_by_another_admin_meanwhile(
             item_id=item.id,
             actor=repo.Actor(principal.admin_id, principal.admin_name),
             version=item.version,
+            prompts_dir=live_server.services.settings.prompts_dir,
         )
     console.allow("status of 409")
     page.locator(f"#item-{item.id} .approve-button").click()
@@ -369,3 +371,52 @@ def test_bulk_approve_and_claim(page: Page, live_server: LiveServer, console: Co
     expect(page.locator("article.item[data-status=pending]")).to_have_count(0)
     with live_server.services.store.session(readonly=True) as session:
         assert repo.get_item(session, group_id=group_id, item_id=first_id).status == "approved"
+
+
+def test_an_alert_is_shown_as_one_and_acknowledged_in_arabic(
+    audit_page: Page, live_server: LiveServer
+) -> None:
+    page = audit_page
+    group_id, tokens = live_server.seed(posts=[])
+    alert_text = "تنبيه داخلي — ليس للنشر: مراجعة سلبية من m-7\nالطلب وصل متأخر"
+    with live_server.services.store.transaction() as session:
+        repo.add_items(
+            session,
+            items=[
+                repo.NewItem(
+                    group_id=group_id,
+                    source_key="review_post:alert:1",
+                    kind="alert",
+                    priority=Priority.HIGH,
+                    language="ar",
+                    draft_text=alert_text,
+                    draft_generator="community",
+                    category="review_alert",
+                    suggested_action="escalate",
+                )
+            ],
+        )
+        [alert_id] = session.scalars(select(QueueItem.id).where(QueueItem.group_id == group_id))
+    login(page, live_server, tokens.moderator)
+    page.click("form.lang button[value=ar]")
+    page.goto(f"{live_server.url}/web/g/{group_id}/queue")
+    article = page.locator(f"#item-{alert_id}")
+    expect(article).to_have_class("item priority-high alert")
+    expect(article.locator("h2")).to_contain_text("التنبيهات")
+    expect(article.locator(".alert-notice")).to_contain_text("لا يُنشر شيء")
+    expect(article.locator("textarea")).to_have_count(0)
+    button = article.locator(".approve-button")
+    expect(button).to_have_text("تأكيد الاطلاع")
+    assert axe_violations(page) == []
+    screenshot(page, "queue-alert-ar")
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    expect(article.locator(".result")).to_contain_text(f"تم تأكيد الاطلاع على التنبيه {alert_id}")
+    expect(article).to_have_attribute("data-status", "approved")
+    with live_server.services.store.session(readonly=True) as session:
+        item = repo.get_item(session, group_id=group_id, item_id=alert_id)
+        assert (item.status, item.final_text) == ("approved", alert_text)
+        deliveries = session.scalars(
+            select(OutboxDelivery.id).where(OutboxDelivery.queue_item_id == alert_id)
+        )
+        assert list(deliveries) == []

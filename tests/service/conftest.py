@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -131,3 +132,20 @@ def make_group(
 @pytest.fixture
 def tokens(services: Services, client: TestClient) -> Tokens:
     return make_group(services, "shop")
+
+
+def web_login(client: TestClient, token: str, *, lang: str = "en") -> str:
+    """Log in to the web pages with an API token, in ``lang``; returns the session's CSRF
+    token (the client keeps the session cookie)."""
+    form = client.get("/web/login").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert csrf is not None, form
+    login = client.post(
+        "/web/login",
+        data={"token": token, "csrf": csrf.group(1), "next": "/web/"},
+        follow_redirects=False,
+    )
+    assert login.status_code in (302, 303), login.text
+    fresh = str(client.get("/web/csrf").json()["csrf"])
+    client.post("/web/lang", data={"lang": lang, "csrf": fresh}, follow_redirects=False)
+    return str(client.get("/web/csrf").json()["csrf"])

@@ -179,3 +179,66 @@ def test_empty_group_is_not_an_error(client: TestClient, tokens: Tokens) -> None
     assert any("UTC" in n for n in report["notes"])
     run = client.post("/v1/groups/shop/suggest/reviews", headers=tokens.headers()).json()
     assert run["created"] == []
+
+
+def test_the_old_members_route_is_an_alias_of_members_join(
+    client: TestClient, services: Services, tokens: Tokens
+) -> None:
+    """`POST …/members` keeps its request and answer (the member), and joins through the
+    batched service: it shares the window's welcome and does not welcome a member twice."""
+    moderator = tokens.headers("moderator")
+    old = client.post(
+        "/v1/groups/shop/members",
+        json={"external_id": "m1", "display_name": "هدى", "language": "ar"},
+        headers=moderator,
+    )
+    assert old.status_code == 201
+    member = old.json()
+    assert set(member) == {"id", "external_id", "display_name", "language", "joined_at"}
+    assert (member["external_id"], member["display_name"], member["language"]) == (
+        "m1",
+        "هدى",
+        "ar",
+    )
+    batched = client.post(
+        "/v1/groups/shop/members/join", json={"external_id": "m2", "display_name": "Sarah"},
+        headers=moderator,
+    ).json()  # fmt: skip
+    [item_id] = batched["welcome_item_ids"]
+    third = client.post("/v1/groups/shop/members", json={"external_id": "m3"}, headers=moderator)
+    again = client.post("/v1/groups/shop/members", json={"external_id": "m1"}, headers=moderator)
+    assert third.status_code == again.status_code == 201
+    assert again.json() == member  # already welcomed: the stored member, no second welcome
+    welcomes = client.get(
+        "/v1/groups/shop/queue", params={"kind": "welcome"}, headers=moderator
+    ).json()["items"]
+    assert [w["id"] for w in welcomes] == [item_id]
+    assert "هدى" in welcomes[0]["draft_text"] and "Sarah" in welcomes[0]["draft_text"]
+    assert "3 member(s)" in welcomes[0]["draft_reason"]
+    with services.store.session(readonly=True) as session:
+        from sqlalchemy import select
+
+        from assistant.store.models import MemberJoin
+
+        joins = session.scalars(select(MemberJoin.external_id).order_by(MemberJoin.id)).all()
+    assert joins == ["m1", "m2", "m3"]  # the repeated m1 is not a new join
+    schema = client.app.openapi()["paths"]["/v1/groups/{group_id}/members"]["post"]  # type: ignore[attr-defined]
+    answer = schema["responses"]["201"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/MemberPublic"}
+    assert "alias" in schema["summary"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_old_members_route_keeps_its_roles_and_isolation(
+    client: TestClient, services: Services, tokens: Tokens
+) -> None:
+    body = {"external_id": "intruder"}
+    viewer = client.post("/v1/groups/shop/members", json=body, headers=tokens.headers("viewer"))
+    assert viewer.status_code == 403
+    other = make_group(services, "other")
+    foreign = client.post("/v1/groups/shop/members", json=body, headers=other.headers())
+    assert foreign.status_code == 404
+    bad = client.post("/v1/groups/shop/members", json={"external_id": ""}, headers=tokens.headers())
+    assert bad.status_code == 422
+    listed = client.get("/v1/groups/shop/members", headers=tokens.headers("viewer")).json()
+    assert listed == []

@@ -94,7 +94,13 @@ def _seed(store: Store, group_id: str = "shop") -> None:
             item = session.scalars(select(QueueItem).where(QueueItem.post_id == post.id)).one()
             if decision == "approve":
                 approve_item(
-                    session, group_id=group_id, item_id=item.id, actor=actor, version=1, label=label
+                    session,
+                    group_id=group_id,
+                    item_id=item.id,
+                    actor=actor,
+                    version=1,
+                    prompts_dir=PROJECT_ROOT / "prompts",
+                    label=label,
                 )
             elif decision == "reject":
                 reject_item(

@@ -1,5 +1,5 @@
 """Items for the admins only: an approved FAQ suggestion becomes a knowledge-base entry, and
-neither it nor a negative-review alert is ever published to the group."""
+neither it nor an alert (a negative review…) is ever published to the group."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def test_english_faq_suggestion_without_its_answer_line_is_refused(
 def test_a_review_alert_is_not_published_but_a_review_post_is(
     client: TestClient, tokens: Tokens, services: Services
 ) -> None:
-    alert = _add(services, "alert:1", "review_post", "Not for publishing", category="review_alert")
+    alert = _add(services, "alert:1", "alert", "Not for publishing", category="review_alert")
     roundup = _add(services, "roundup:1", "review_post", "Thank you all!", category="review")
     assert _approve(client, tokens, alert)["http"] == 200
     assert _counts(services) == (0, 0)

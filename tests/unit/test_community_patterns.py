@@ -138,13 +138,14 @@ def test_planted_patterns_become_the_right_suggestions(
     assert quoted_authors and quoted_authors <= set(truth.review_run_quotable_members)
     alert = items[by_category["review_alert"][0].queue_item_id]
     assert alert.priority == "high" and alert.suggested_action == "escalate"
-    assert alert.kind == "review_post" and alert.post_id == truth.negative_review_post_id
+    assert alert.kind == "alert" and alert.post_id == truth.negative_review_post_id
     reply = items[by_category["review_reply"][0].queue_item_id]
     assert reply.suggested_action == "reply" and reply.post_id == truth.negative_review_post_id
     for created in run.created:
         item = items[created.queue_item_id]
         assert item.draft_reason == created.rationale and item.draft_citations
-        assert item.kind in ("promotion", "review_post", "faq_suggestion")
+        assert (item.kind == "alert") == (item.category == "review_alert")
+        assert item.kind in ("promotion", "review_post", "faq_suggestion", "alert")
     again = _suggest(store, settings, PLANTED)
     assert again.created == [] and len(again.already_suggested) == len(run.created)
 

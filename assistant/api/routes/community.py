@@ -9,21 +9,25 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from assistant.api.deps import (
+    GroupAccess,
     GroupModerator,
     GroupOwner,
     GroupViewer,
     ReadSessionDep,
+    Services,
     ServicesDep,
     SessionDep,
 )
-from assistant.api.schemas import Message
+from assistant.api.schemas import MemberCreate, MemberPublic, Message
 from assistant.community import service
 from assistant.community.analytics import ActivityReport
 from assistant.community.group_settings import GroupCommunitySettings, group_settings
 from assistant.community.suggestions import SuggestionPublic, SuggestionRun, list_suggestions
 from assistant.community.welcome import JoinIn, JoinResult, members_joined, set_quoting
+from assistant.store import groups
 from assistant.store.groups import get_group
 
 router = APIRouter(prefix="/v1/groups/{group_id}", tags=["community"])
@@ -90,10 +94,33 @@ def join(
     a pending welcome share it; a member who joined within `welcome_rejoin_days` is reported as
     a duplicate and not welcomed again."""
     joins = body.members if isinstance(body, JoinBatch) else [body]
+    return _join(access, joins, session, services)
+
+
+def _join(
+    access: GroupAccess, joins: list[JoinIn], session: Session, services: Services
+) -> JoinResult:
     group = get_group(session, group_id=access.group_id)
     result = members_joined(session, group=group, joins=joins, settings=services.settings)
     session.commit()
     return result
+
+
+@router.post(
+    "/members",
+    status_code=201,
+    response_model=MemberPublic,
+    tags=["members"],
+    summary="A member joined (alias of POST …/members/join for one member)",
+)
+def member_joined(
+    access: GroupModerator, body: MemberCreate, session: SessionDep, services: ServicesDep
+) -> MemberPublic:
+    """Kept for older clients: the join goes through `POST /v1/groups/{group_id}/members/join`
+    (batched welcome, duplicates not welcomed again); the answer is the member as stored."""
+    _join(access, [JoinIn(**body.model_dump())], session, services)
+    member = groups.member(session, group_id=access.group_id, external_id=body.external_id)
+    return MemberPublic.model_validate(member)
 
 
 @router.post(

@@ -1,4 +1,4 @@
-"""Groups, their knowledge base, members and admins."""
+"""Groups, their knowledge base, members and admins (a member joining: ``community.py``)."""
 
 from __future__ import annotations
 
@@ -24,12 +24,10 @@ from assistant.api.schemas import (
     GroupUpdate,
     KnowledgeCreate,
     KnowledgePublic,
-    MemberCreate,
     MemberPublic,
     TokenPublic,
 )
 from assistant.api.views import group_public
-from assistant.community.welcome import JoinIn, members_joined
 from assistant.store import auth, groups
 from assistant.store.models import Role
 
@@ -126,25 +124,6 @@ def list_members(
 ) -> list[MemberPublic]:
     rows = groups.members(session, group_id=access.group_id, limit=limit, offset=offset)
     return [MemberPublic.model_validate(m) for m in rows]
-
-
-@router.post(
-    "/{group_id}/members",
-    status_code=201,
-    response_model=MemberPublic,
-    tags=["members"],
-    summary="A member joined: queue a welcome draft (joins close together share one)",
-)
-def member_joined(
-    access: GroupModerator, body: MemberCreate, session: SessionDep, services: ServicesDep
-) -> MemberPublic:
-    group = groups.get_group(session, group_id=access.group_id)
-    members_joined(
-        session, group=group, joins=[JoinIn(**body.model_dump())], settings=services.settings
-    )
-    session.commit()
-    member = groups.member(session, group_id=group.id, external_id=body.external_id)
-    return MemberPublic.model_validate(member)
 
 
 @router.get(

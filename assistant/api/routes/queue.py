@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy.orm import Session
 
 from assistant.api.deps import (
-    GroupAccess,
     GroupModerator,
     GroupViewer,
     ReadSessionDep,
@@ -30,6 +28,7 @@ from assistant.api.schemas import (
     ReviewEventPublic,
 )
 from assistant.api.views import event_public, item_public, items_public
+from assistant.publishing import approval
 from assistant.publishing.outbox import retry_delivery
 from assistant.schemas import Priority
 from assistant.store import queue as repo
@@ -107,11 +106,21 @@ def bulk_decide(
     if body.action == "reject" and not body.reason:
         raise InvalidInputError("reason: a bulk reject needs a reason")
     results: list[BulkItemResult] = []
+    decided: list[QueueItem] = []
     for ref in body.items:
         try:
             with session.begin_nested():
-                item = _decide(session, access, ref.id, ref.version, body.action, body.reason)
-            services.metrics.decisions.labels(action=body.action).inc()
+                item = approval.record(
+                    session,
+                    services,
+                    group_id=access.group_id,
+                    item_id=ref.id,
+                    actor=access.actor,
+                    version=ref.version,
+                    action=body.action,
+                    reason=body.reason or "",
+                )
+            decided.append(item)
             results.append(
                 BulkItemResult(id=ref.id, ok=True, status_code=200, item=item_public(session, item))
             )
@@ -120,32 +129,9 @@ def bulk_decide(
                 BulkItemResult(id=ref.id, ok=False, status_code=status_of(exc), error=str(exc))
             )
     session.commit()
-    if any(r.ok for r in results):
-        services.deliverer.wake()
+    approval.after_decision(services, decided)
     ok = sum(r.ok for r in results)
     return BulkResult(succeeded=ok, failed=len(results) - ok, results=results)
-
-
-def _decide(
-    session: Session,
-    access: GroupAccess,
-    item_id: RowId,
-    version: int,
-    action: str,
-    reason: str | None,
-) -> QueueItem:
-    if action == "approve":
-        return repo.approve_item(
-            session, group_id=access.group_id, item_id=item_id, actor=access.actor, version=version
-        )
-    return repo.reject_item(
-        session,
-        group_id=access.group_id,
-        item_id=item_id,
-        actor=access.actor,
-        version=version,
-        reason=reason or "",
-    )
 
 
 @router.get("/{item_id}", response_model=QueueItemPublic, summary="One queue item")
@@ -198,9 +184,12 @@ def approve(
     session: SessionDep,
     services: ServicesDep,
 ) -> QueueItemPublic:
-    """Stores the AI draft, the final text and who changed it; the item enters the outbox."""
-    item = repo.approve_item(
+    """Stores the AI draft, the final text and who changed it; the item enters the outbox
+    (an `alert` or `faq_suggestion` publishes nothing: approving acknowledges it, or adds the
+    FAQ entry to the knowledge base)."""
+    item = approval.approve(
         session,
+        services,
         group_id=access.group_id,
         item_id=item_id,
         actor=access.actor,
@@ -208,9 +197,6 @@ def approve(
         final_text=body.final_text,
         label=body.label,
     )
-    session.commit()
-    services.metrics.decisions.labels(action="edit_approve" if item.edited else "approve").inc()
-    services.deliverer.wake()
     return item_public(session, item)
 
 
@@ -227,8 +213,9 @@ def reject(
     session: SessionDep,
     services: ServicesDep,
 ) -> QueueItemPublic:
-    item = repo.reject_item(
+    item = approval.reject(
         session,
+        services,
         group_id=access.group_id,
         item_id=item_id,
         actor=access.actor,
@@ -236,8 +223,6 @@ def reject(
         reason=body.reason,
         label=body.label,
     )
-    session.commit()
-    services.metrics.decisions.labels(action="reject").inc()
     return item_public(session, item)
 
 
