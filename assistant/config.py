@@ -124,6 +124,12 @@ class RetrievalSettings(BaseModel):
         0.3, ge=0, le=1, description="share of the fast embedder in the dense score (0: unused)"
     )
     fast_embedder_floor: float = Field(0.4, ge=-1, lt=1)
+    examples_weight: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="how far an entry's dense score rises towards its best example question's",
+    )
     glossary: bool = Field(True, description="expand BM25 queries with prompts/answering/glossary")
     arabizi: bool = Field(
         True, description="also search Arabizi questions in Arabic script (assistant.text.arabizi)"
@@ -149,7 +155,7 @@ class ConfidenceSettings(BaseModel):
         5.0, ge=0, description="penalty per share of question words nobody knows"
     )
     answer_threshold: float = Field(
-        0.52, ge=0, le=1, description="below this the item escalates with a holding reply"
+        0.553, ge=0, le=1, description="below this the item escalates with a holding reply"
     )
 
 
@@ -165,6 +171,11 @@ class AnsweringSettings(BaseModel):
     demo_kb_dir: Path = PROJECT_ROOT / "demo" / "kb"
     max_sources: int = Field(2, ge=1, le=5, description="entries a draft may cite")
     max_tokens: int = Field(200, ge=16, le=2048, description="LLM draft length limit")
+    learn_from_approvals: bool = Field(
+        True,
+        description="an approved reply answered from the KB adds the member's question to the "
+        "example questions of the entry it cited",
+    )
 
 
 class WebSettings(BaseModel):

@@ -89,7 +89,9 @@ class Drafter:
     def _retrieve(self, state: _State) -> _State:
         query = normalize(state.post).clean
         state.hits = hits_of(self.retriever.invoke(query))
-        unknown = self.retriever.index.unknown_share(query)
+        unknown = self.retriever.index.unknown_share(
+            query, leave_out_examples=self.retriever.leave_out_examples
+        )
         state.confidence = confidence(state.hits, self.settings.confidence, unknown_share=unknown)
         return state
 

@@ -2,10 +2,14 @@
 
 Flat rows (CSV columns, JSON objects without ``text``) use these fields: ``id``, ``kind``,
 ``lang``, ``title`` (or ``question``/``name``), ``body`` (or ``answer``/``description``),
-``title_ar``/``body_ar``/``title_en``/``body_en`` for a second language, ``tags``, and for
-products ``price``, ``currency``, ``sizes``, ``available``, ``url``. Lists are separated by
-``;`` or ``|``. Markdown: every ``## Title`` starts an entry; ``key: value`` lines right below
-it (``id``, ``kind``, ``lang``, ``tags``, product fields) are metadata, the rest is the body.
+``title_ar``/``body_ar``/``title_en``/``body_en`` for a second language, ``tags``,
+``examples`` (member questions the entry answers), and for products ``price``, ``currency``,
+``sizes``, ``available``, ``url``. Lists are separated by ``;`` or ``|``.
+Markdown: every ``## Title`` starts an entry; ``key: value`` lines right below it (``id``,
+``kind``, ``lang``, ``tags``, ``examples``, product fields) are metadata, the rest is the body.
+
+A row with an ``id`` and ``examples`` but no title only adds example questions to the entry of
+that id (from any file of the KB, e.g. ``examples.jsonl``); an id no file defines is an error.
 """
 
 from __future__ import annotations
@@ -20,10 +24,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assistant.answering.schemas import EntryText, KBEntry, KnowledgeBase, Product
+from assistant.answering.schemas import (
+    MAX_EXAMPLES,
+    EntryText,
+    KBEntry,
+    KnowledgeBase,
+    Product,
+    distinct_examples,
+)
 
 SUPPORTED_SUFFIXES = (".csv", ".json", ".jsonl", ".md")
-_META_LINE = re.compile(r"^(id|kind|lang|tags|price|currency|sizes|available|url):\s*(.*)$")
+_META_LINE = re.compile(
+    r"^(id|kind|lang|tags|examples|price|currency|sizes|available|url):\s*(.*)$"
+)
 _SLUG = re.compile(r"[^a-z0-9]+")
 _TRUE = {"1", "true", "yes", "y", "نعم", "متوفر", "available", "in stock"}
 
@@ -72,6 +85,8 @@ def entry_from_row(row: dict[str, Any]) -> KBEntry:
             texts[other] = EntryText(title=other_title, body=other_body)
     kind = _first(row, "kind") or ("product" if _product(row) else "faq")
     entry_id = _first(row, "id") or _SLUG.sub("-", title.lower()).strip("-")[:60]
+    if not entry_id:
+        raise ValueError("a row needs an 'id' or a 'title'")
     return KBEntry.model_validate(
         {
             "id": entry_id,
@@ -79,6 +94,7 @@ def entry_from_row(row: dict[str, Any]) -> KBEntry:
             "text": texts,
             "tags": _split_list(row.get("tags")),
             "product": _product(row) if kind == "product" else None,
+            "examples": _split_list(row.get("examples")),
         }
     )
 
@@ -122,6 +138,16 @@ def _rows(path: Path, content: str) -> Iterator[dict[str, Any]]:
         raise KBError(f"{path}: unknown format '{suffix}'; use {', '.join(SUPPORTED_SUFFIXES)}")
 
 
+def _problems(exc: ValidationError) -> str:
+    """A validation error in one line: ``field: message`` for each problem."""
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
+
+
 def load_entries(path: Path) -> list[KBEntry]:
     """Every entry of one file. Entries sharing an id within a file merge their languages."""
     if not path.is_file():
@@ -132,7 +158,9 @@ def load_entries(path: Path) -> list[KBEntry]:
         for number, row in enumerate(_rows(path, content), start=1):
             try:
                 entries.append(entry_from_row(row))
-            except (ValidationError, ValueError, TypeError) as exc:
+            except ValidationError as exc:
+                raise KBError(f"{path} entry {number}: {_problems(exc)}") from None
+            except (ValueError, TypeError) as exc:
                 raise KBError(f"{path} entry {number}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise KBError(f"{path}: invalid JSON: {exc}") from None
@@ -142,7 +170,8 @@ def load_entries(path: Path) -> list[KBEntry]:
 def merge_entries(
     existing: Iterable[KBEntry], incoming: Iterable[KBEntry]
 ) -> tuple[list[KBEntry], int, int]:
-    """Entries with a new id are added; a known id is updated (its languages merged)."""
+    """Entries with a new id are added; a known id is updated (its languages merged, its
+    example questions joined). An examples-only row changes nothing but the examples."""
     merged = {e.id: e for e in existing}
     added = updated = 0
     for entry in incoming:
@@ -152,11 +181,16 @@ def merge_entries(
             merged[entry.id] = entry
             continue
         updated += 1
+        examples = distinct_examples([*old.examples, *entry.examples])[:MAX_EXAMPLES]
+        if entry.is_examples_only:
+            merged[entry.id] = old.model_copy(update={"examples": examples})
+            continue
         merged[entry.id] = entry.model_copy(
             update={
                 "text": {**old.text, **entry.text},
                 "tags": entry.tags or old.tags,
                 "product": entry.product or old.product,
+                "examples": examples,
             }
         )
     return list(merged.values()), added, updated
@@ -177,4 +211,7 @@ def load_kb(path: Path, *, group: str = "") -> KnowledgeBase:
     entries: list[KBEntry] = []
     for file in files:
         entries = merge_entries(entries, load_entries(file))[0]
-    return KnowledgeBase(group=group or path.stem, entries=entries)
+    try:
+        return KnowledgeBase(group=group or path.stem, entries=entries)
+    except ValidationError as exc:
+        raise KBError(f"{path}: {_problems(exc)}") from None

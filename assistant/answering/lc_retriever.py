@@ -18,12 +18,13 @@ class KBRetriever(BaseRetriever):
 
     index: HybridIndex
     k: int = 3
+    leave_out_examples: bool = False
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
         documents = []
-        for hit in self.index.search(query, k=self.k):
+        for hit in self.index.search(query, k=self.k, leave_out_examples=self.leave_out_examples):
             entry = self.index.kb.get(hit.entry_id)
             if entry is None:
                 continue

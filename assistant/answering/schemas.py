@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from assistant.text.normalize import normalize
 
 EntryKind = Literal["faq", "rule", "product", "policy"]
 ReplyLanguage = Literal["ar", "en"]
@@ -32,6 +34,24 @@ class Product(BaseModel):
     url: str = Field("", max_length=500)
 
 
+MAX_EXAMPLES = 500
+MAX_EXAMPLE_CHARS = 500
+
+
+def distinct_examples(examples: list[str]) -> list[str]:
+    """Example questions stripped, cut to ``MAX_EXAMPLE_CHARS`` and without repeats (two
+    spellings that normalize alike are one example), in their first order."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for example in examples:
+        text = " ".join(str(example).split())[:MAX_EXAMPLE_CHARS]
+        key = normalize(text).normalized
+        if text and key not in seen:
+            seen.add(key)
+            kept.append(text)
+    return kept
+
+
 class KBEntry(BaseModel):
     """One fact of a group's knowledge base, in one or more languages."""
 
@@ -39,9 +59,30 @@ class KBEntry(BaseModel):
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
     kind: EntryKind = "faq"
-    text: dict[ReplyLanguage, EntryText] = Field(min_length=1)
+    text: dict[ReplyLanguage, EntryText] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list)
     product: Product | None = None
+    examples: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_EXAMPLES,
+        description="member questions this entry answers, in any language or dialect",
+    )
+
+    @field_validator("examples")
+    @classmethod
+    def _distinct_examples(cls, examples: list[str]) -> list[str]:
+        return distinct_examples(examples)
+
+    @model_validator(mode="after")
+    def _has_text_or_examples(self) -> KBEntry:
+        if not self.text and not self.examples:
+            raise ValueError(f"entry '{self.id}' has neither a title nor example questions")
+        return self
+
+    @property
+    def is_examples_only(self) -> bool:
+        """A row that only adds example questions to an entry defined elsewhere."""
+        return not self.text
 
     def text_for(self, language: str) -> tuple[ReplyLanguage, EntryText]:
         """The entry's text in ``language`` when it has one, else in its first language."""
@@ -64,6 +105,16 @@ class KnowledgeBase(BaseModel):
     version: int = 1
     group: str = Field("", max_length=200)
     entries: list[KBEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _every_entry_has_text(self) -> KnowledgeBase:
+        orphans = [e.id for e in self.entries if e.is_examples_only]
+        if orphans:
+            raise ValueError(
+                f"example questions for unknown entries: {', '.join(orphans[:5])} "
+                "(no entry with this id has a title)"
+            )
+        return self
 
     def get(self, entry_id: str) -> KBEntry | None:
         return next((e for e in self.entries if e.id == entry_id), None)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from assistant.answering.schemas import (
+    MAX_EXAMPLES,
     EntryKind,
     EntryText,
     KBEntry,
@@ -46,14 +47,25 @@ class StoredEntry(Protocol):
     product: dict[str, Any] | None
 
 
+class StoredExample(Protocol):
+    """A stored example question of an entry (``entry_key``: the entry's id)."""
+
+    entry_key: str
+    text: str
+
+
 def entry_id_of(row: StoredEntry) -> str:
     key = row.entry_key
     return key if key and _KEY.match(key) else str(row.id)
 
 
-def rows_fingerprint(rows: Sequence[StoredEntry]) -> str:
-    """A content hash of the rows: the cache key of the KB built from them."""
+def rows_fingerprint(rows: Sequence[StoredEntry], examples: Sequence[StoredExample] = ()) -> str:
+    """A content hash of the rows and example questions: the cache key of the KB built from
+    them."""
     digest = hashlib.sha256()
+    for example in examples:
+        digest.update(json.dumps([example.entry_key, example.text], ensure_ascii=False).encode())
+        digest.update(b"\n")
     for row in rows:
         record = [
             row.id,
@@ -70,8 +82,14 @@ def rows_fingerprint(rows: Sequence[StoredEntry]) -> str:
     return digest.hexdigest()[:16]
 
 
-def kb_from_rows(rows: Iterable[StoredEntry], *, group: str = "") -> KnowledgeBase:
-    """A ``KnowledgeBase`` from stored rows; rows in a language other than ar/en are skipped."""
+def kb_from_rows(
+    rows: Iterable[StoredEntry], *, group: str = "", examples: Iterable[StoredExample] = ()
+) -> KnowledgeBase:
+    """A ``KnowledgeBase`` from stored rows; rows in a language other than ar/en are skipped,
+    and so are examples of entries that no longer exist."""
+    wordings: dict[str, list[str]] = {}
+    for example in examples:
+        wordings.setdefault(example.entry_key, []).append(example.text)
     merged: dict[str, dict[str, Any]] = {}
     for row in rows:
         language = row.language if row.language in ("ar", "en") else None
@@ -96,6 +114,7 @@ def kb_from_rows(rows: Iterable[StoredEntry], *, group: str = "") -> KnowledgeBa
                 text=e["text"],
                 tags=e["tags"],
                 product=e["product"] if e["kind"] == "product" else None,
+                examples=wordings.get(entry_id, [])[-MAX_EXAMPLES:],
             )
             for entry_id, e in merged.items()
         ],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
@@ -310,6 +310,32 @@ class KnowledgePublic(BaseModel):
     answer: str
     tags: list[str]
     entry_key: str | None = Field(None, description="the id of an imported KB entry")
+
+
+class KnowledgeExampleCreate(BaseModel):
+    """Member questions that one knowledge entry answers, in any language or dialect."""
+
+    model_config = _examples({"entry_id": "delivery-time", "texts": ["الطلب متى يوصل جدة؟"]})
+
+    entry_id: str = Field(
+        min_length=1,
+        max_length=100,
+        description="the entry's id: its entry_key, or the id of a knowledge row added alone",
+    )
+    texts: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(
+        min_length=1, max_length=100
+    )
+
+
+class KnowledgeExamplePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    entry_key: str = Field(description="the id of the entry the question is an example of")
+    text: str
+    source: str = Field(description="import, api or approved (learned from an approved reply)")
+    item_id: int | None = Field(None, description="the approved queue item it was learned from")
+    created_at: datetime
 
 
 class MemberCreate(BaseModel):

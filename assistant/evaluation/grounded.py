@@ -256,6 +256,7 @@ def drafter_factory(
                 settings=answering,
                 prompts_dir=settings.prompts_dir,
             )
+            cache[key].retriever.leave_out_examples = suite.grounded_spec.leave_out_examples
             if len(cache) > 64:
                 cache.pop(next(iter(cache)))
         return cache[key]
@@ -320,7 +321,11 @@ def run_question(drafter: Drafter, question: Question, k: int) -> Outcome:
     started = time.perf_counter()
     draft = drafter.draft(question.text)
     seconds = time.perf_counter() - started
-    ranked = drafter.retriever.index.search(normalize(question.text).clean, k=k)
+    ranked = drafter.retriever.index.search(
+        normalize(question.text).clean,
+        k=k,
+        leave_out_examples=drafter.retriever.leave_out_examples,
+    )
     return Outcome(
         question=question,
         ranked=[h.entry_id for h in ranked],

@@ -179,6 +179,11 @@ class GroundedSpec(_Strict):
     )
     generator: str | None = Field(None, description="registered generator backend")
     generator_options: dict[str, Any] = Field(default_factory=dict)
+    leave_out_examples: bool = Field(
+        True,
+        description="ignore the KB's example questions identical to the question asked, so a "
+        "question that is also an example cannot find itself",
+    )
     limit_per_language: int | None = Field(
         None, ge=1, description="keep the first N rows of each language (long sets)"
     )

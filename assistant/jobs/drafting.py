@@ -20,6 +20,7 @@ from assistant.backends.base import Embedder
 from assistant.backends.registry import create
 from assistant.config import Settings
 from assistant.schemas import Analysis
+from assistant.store import knowledge_examples
 from assistant.store.db import Store
 from assistant.store.models import KnowledgeEntry
 
@@ -68,10 +69,11 @@ class KBReplyDrafter:
                     .order_by(KnowledgeEntry.id)
                 )
             )
-            fingerprint = rows_fingerprint(rows)
+            examples = knowledge_examples.examples(session, group_id=group_id)
+            fingerprint = rows_fingerprint(rows, examples)
             cached = self._kbs.get(group_id)
             if cached is None or cached.fingerprint != fingerprint:
-                kb = kb_from_rows(rows, group=group_id)
+                kb = kb_from_rows(rows, group=group_id, examples=examples)
                 cached = _CachedKB(fingerprint, kb if kb.entries else None)
                 self._kbs[group_id] = cached
         return cached.kb

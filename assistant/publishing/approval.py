@@ -2,8 +2,10 @@
 
 The repository records the decision in its transaction (audit event, feedback example, the
 outbox delivery unless the item is for the admins only, an FAQ suggestion's knowledge-base
-entry); once it is committed, ``after_decision`` counts it and, for an approval, wakes the
-deliverer so the webhook is called now rather than at its next poll.
+entry); an approved reply answered from the KB also teaches the entry it cited the member's
+question (``store.knowledge_examples``). Once it is committed, ``after_decision`` counts it
+and, for an approval, wakes the deliverer so the webhook is called now rather than at its next
+poll.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 from assistant.config import Settings
 from assistant.observability.metrics import Metrics
 from assistant.publishing.deliverer import Deliverer
+from assistant.store import knowledge_examples
 from assistant.store import queue as repo
 from assistant.store.models import ItemStatus, QueueItem
 
@@ -46,7 +49,7 @@ def record(
     """The decision in the caller's transaction, not committed: the caller commits, then
     calls ``after_decision`` (a bulk decision records each item in a savepoint)."""
     if action == "approve":
-        return repo.approve_item(
+        item = repo.approve_item(
             session,
             group_id=group_id,
             item_id=item_id,
@@ -56,6 +59,9 @@ def record(
             final_text=final_text,
             label=label,
         )
+        if services.settings.answering.learn_from_approvals:
+            knowledge_examples.learn_from_approval(session, item)
+        return item
     return repo.reject_item(
         session,
         group_id=group_id,

@@ -17,7 +17,7 @@ from assistant.answering.stored import rows_from_kb
 from assistant.community.welcome import JoinIn, members_joined
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.schemas import PostIn
-from assistant.store import auth, groups
+from assistant.store import auth, groups, knowledge_examples
 from assistant.store.db import Store
 from assistant.store.models import ApiToken, Group, KnowledgeEntry, Role, utcnow
 from assistant.store.posts import ingest_posts
@@ -78,7 +78,8 @@ def _token(store: Store, settings: Settings) -> str:
 
 
 def _load_knowledge(session: Session, kb_dir: Path) -> int:
-    """Add the entries of ``demo/kb/`` the group lacks (by entry id and language)."""
+    """Add the entries of ``demo/kb/`` the group lacks (by entry id and language), and their
+    example questions."""
     if not kb_dir.is_dir():
         return 0
     have = {
@@ -89,13 +90,14 @@ def _load_knowledge(session: Session, kb_dir: Path) -> int:
             )
         )
     }
-    rows = [
-        r
-        for r in rows_from_kb(load_kb(kb_dir, group=DEMO_GROUP))
-        if (r["entry_key"], r["language"]) not in have
-    ]
+    kb = load_kb(kb_dir, group=DEMO_GROUP)
+    rows = [r for r in rows_from_kb(kb) if (r["entry_key"], r["language"]) not in have]
     for row in rows:
         groups.add_knowledge(session, group_id=DEMO_GROUP, **row)
+    for entry in kb.entries:
+        knowledge_examples.add_examples(
+            session, group_id=DEMO_GROUP, entry_key=entry.id, texts=entry.examples
+        )
     return len(rows)
 
 

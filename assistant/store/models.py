@@ -144,6 +144,26 @@ class KnowledgeEntry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class KnowledgeExample(Base):
+    """A member question that a knowledge entry answers: imported with the KB, or learned when
+    an admin approved a reply drafted from that entry. Retrieval matches new questions
+    against them (``assistant.answering.retrieval``)."""
+
+    __tablename__ = "knowledge_examples"
+    __table_args__ = (UniqueConstraint("group_id", "entry_key", "text_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    # the id of the entry in the group's KB (an entry_key, or a knowledge row id)
+    entry_key: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    # sha256 of the normalized text: one example per wording and entry
+    text_key: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(20), default="import")
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("queue_items.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Member(Base):
     __tablename__ = "members"
     __table_args__ = (UniqueConstraint("group_id", "external_id"),)

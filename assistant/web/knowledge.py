@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from assistant.answering.kb import SUPPORTED_SUFFIXES, KBError, load_entries
 from assistant.answering.schemas import KnowledgeBase
-from assistant.answering.stored import rows_from_kb
+from assistant.answering.stored import entry_id_of, rows_from_kb
 from assistant.api.schemas import KnowledgeCreate
 from assistant.store import groups as group_repo
+from assistant.store import knowledge_examples as example_repo
 from assistant.store.errors import NotFoundError
 from assistant.store.models import KnowledgeEntry
 from assistant.text.normalize import normalize_for_model
@@ -27,6 +28,7 @@ MAX_IMPORT_BYTES = 2 * 1024 * 1024
 class ImportResult:
     added: int
     updated: int
+    examples: int = 0
 
 
 def search(entries: list[KnowledgeEntry], query: str) -> list[KnowledgeEntry]:
@@ -101,12 +103,14 @@ def import_file(session: Session, *, group_id: str, filename: str, content: byte
         path = Path(tmp) / f"import{suffix}"
         path.write_bytes(content)
         entries = load_entries(path)
-    rows = rows_from_kb(KnowledgeBase(group=group_id, entries=entries))
-    existing = {
-        (e.entry_key, e.language): e
-        for e in group_repo.knowledge(session, group_id=group_id)
-        if e.entry_key
-    }
+    current = group_repo.knowledge(session, group_id=group_id)
+    known = {entry_id_of(e) for e in current} | {e.id for e in entries if not e.is_examples_only}
+    orphans = sorted({e.id for e in entries if e.is_examples_only} - known)
+    if orphans:
+        raise KBError(f"{filename}: example questions for unknown entries: {', '.join(orphans)}")
+    full = [e for e in entries if not e.is_examples_only]
+    rows = rows_from_kb(KnowledgeBase(group=group_id, entries=full))
+    existing = {(e.entry_key, e.language): e for e in current if e.entry_key}
     added = updated = 0
     for row in rows:
         stored = existing.get((row["entry_key"], row["language"]))
@@ -118,4 +122,11 @@ def import_file(session: Session, *, group_id: str, filename: str, content: byte
             setattr(stored, key, row[key])
         updated += 1
     session.flush()
-    return ImportResult(added, updated)
+    learned = [
+        row
+        for entry in entries
+        for row in example_repo.add_examples(
+            session, group_id=group_id, entry_key=entry.id, texts=entry.examples
+        )
+    ]
+    return ImportResult(added, updated, len(learned))

@@ -44,16 +44,21 @@ def test_knowledge_base_add_search_edit_import(
 
     upload = tmp_path / "faq.csv"
     upload.write_text(
-        "id,lang,title,body,tags\n"
-        "returns,en,Can I return an abaya?,Returns within 7 days.,returns\n",
+        "id,lang,title,body,tags,examples\n"
+        "returns,en,Can I return an abaya?,Returns within 7 days.,returns,"
+        "ابي ارجع العبايه|can I send it back\n",
         "utf-8",
     )
     page.set_input_files("#kb-file", str(upload))
     page.click("form[action$='/kb/import'] button")
-    expect(page.locator("p.flash")).to_have_text("Imported: 1 added, 0 updated.")
+    expect(page.locator("p.flash")).to_have_text(
+        "Imported: 1 added, 0 updated, 2 new example questions."
+    )
     page.set_input_files("#kb-file", str(upload))
     page.click("form[action$='/kb/import'] button")
-    expect(page.locator("p.flash")).to_have_text("Imported: 0 added, 1 updated.")
+    expect(page.locator("p.flash")).to_have_text(
+        "Imported: 0 added, 1 updated, 0 new example questions."
+    )
 
     with live_server.services.store.session(readonly=True) as session:
         rows = session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.group_id == group_id))

@@ -17,6 +17,7 @@ BODIES = {
     ("POST", "/v1/groups/{group_id}/posts"): {"text": "hello?", "external_id": "x1"},
     ("PATCH", "/v1/groups/{group_id}"): {"name": "taken over"},
     ("POST", "/v1/groups/{group_id}/knowledge"): {"language": "en", "question": "q", "answer": "a"},
+    ("POST", "/v1/groups/{group_id}/knowledge/examples"): {"entry_id": "1", "texts": ["q?"]},
     ("POST", "/v1/groups/{group_id}/members"): {"external_id": "intruder"},
     ("POST", "/v1/groups/{group_id}/admins"): {"name": "intruder", "role": "owner"},
     ("POST", "/v1/groups/{group_id}/queue"): {
@@ -45,7 +46,8 @@ def _group_routes(app: FastAPI) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def victim(client: TestClient, services: Services, tokens: Tokens) -> dict[str, int]:
-    """Group 'other' with a post, a pending queue item and a knowledge entry."""
+    """Group 'other' with a post, a pending queue item, a knowledge entry and an example
+    question of it."""
     other = make_group(services, "other")
     headers = other.headers("owner")
     client.post(
@@ -58,7 +60,17 @@ def victim(client: TestClient, services: Services, tokens: Tokens) -> dict[str, 
         json={"language": "ar", "question": "س", "answer": "ج"},
         headers=headers,
     ).json()
-    return {"item_id": item["id"], "post_id": item["post_id"], "entry_id": entry["id"]}
+    example = client.post(
+        "/v1/groups/other/knowledge/examples",
+        json={"entry_id": str(entry["id"]), "texts": ["كم سعرها؟"]},
+        headers=headers,
+    ).json()[0]
+    return {
+        "item_id": item["id"],
+        "post_id": item["post_id"],
+        "entry_id": entry["id"],
+        "example_id": example["id"],
+    }
 
 
 def _call(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from assistant.answering.stored import entry_id_of
 from assistant.api.deps import (
     CurrentAdmin,
     GroupModerator,
@@ -23,12 +24,15 @@ from assistant.api.schemas import (
     GroupPublic,
     GroupUpdate,
     KnowledgeCreate,
+    KnowledgeExampleCreate,
+    KnowledgeExamplePublic,
     KnowledgePublic,
     MemberPublic,
     TokenPublic,
 )
 from assistant.api.views import group_public
-from assistant.store import auth, groups
+from assistant.store import auth, groups, knowledge_examples
+from assistant.store.errors import NotFoundError
 from assistant.store.models import Role
 
 router = APIRouter(prefix="/v1/groups", tags=["groups"])
@@ -96,6 +100,53 @@ def add_knowledge(
     entry = groups.add_knowledge(session, group_id=access.group_id, **body.model_dump())
     session.commit()
     return KnowledgePublic.model_validate(entry)
+
+
+@router.get(
+    "/{group_id}/knowledge/examples",
+    response_model=list[KnowledgeExamplePublic],
+    tags=["knowledge"],
+    summary="Example questions of the knowledge entries (imported, added or learned)",
+)
+def list_knowledge_examples(
+    access: GroupViewer, session: ReadSessionDep
+) -> list[KnowledgeExamplePublic]:
+    rows = knowledge_examples.examples(session, group_id=access.group_id)
+    return [KnowledgeExamplePublic.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/{group_id}/knowledge/examples",
+    status_code=201,
+    response_model=list[KnowledgeExamplePublic],
+    tags=["knowledge"],
+    summary="Teach an entry member questions it answers (wordings it has are skipped)",
+)
+def add_knowledge_examples(
+    access: GroupModerator, body: KnowledgeExampleCreate, session: SessionDep
+) -> list[KnowledgeExamplePublic]:
+    known = {entry_id_of(e) for e in groups.knowledge(session, group_id=access.group_id)}
+    if body.entry_id not in known:
+        raise NotFoundError(f"knowledge entry '{body.entry_id}' not found")
+    added = knowledge_examples.add_examples(
+        session, group_id=access.group_id, entry_key=body.entry_id, texts=body.texts, source="api"
+    )
+    session.commit()
+    return [KnowledgeExamplePublic.model_validate(r) for r in added]
+
+
+@router.delete(
+    "/{group_id}/knowledge/examples/{example_id}",
+    status_code=204,
+    tags=["knowledge"],
+    summary="Forget an example question (e.g. one learned from a wrong approval)",
+)
+def delete_knowledge_example(
+    access: GroupModerator, example_id: RowId, session: SessionDep
+) -> Response:
+    knowledge_examples.delete_example(session, group_id=access.group_id, example_id=example_id)
+    session.commit()
+    return Response(status_code=204)
 
 
 @router.delete(

@@ -147,5 +147,7 @@ def import_entries(group: GroupDep, form: CheckedForm) -> HTMLResponse | Redirec
             )
     except KBError as exc:
         return _page(group, errors=[str(exc)])
-    message = group.page.t("kb.imported", added=result.added, updated=result.updated)
+    message = group.page.t(
+        "kb.imported", added=result.added, updated=result.updated, examples=result.examples
+    )
     return redirect(group.page, f"/web/g/{group.group_id}/kb", flash=message)

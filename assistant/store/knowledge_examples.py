@@ -1,0 +1,110 @@
+"""Example questions of a group's knowledge entries: imported with the KB, or learned from the
+admins' approvals (an approved reply drafted from an entry teaches it the member's wording)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assistant.answering.schemas import MAX_EXAMPLES, distinct_examples
+from assistant.store.errors import NotFoundError
+from assistant.store.models import ItemKind, KnowledgeExample, Post, QueueItem
+from assistant.text.normalize import normalize
+
+ESCALATE = "escalate"
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(normalize(text).normalized.encode()).hexdigest()
+
+
+def examples(session: Session, *, group_id: str) -> list[KnowledgeExample]:
+    return list(
+        session.scalars(
+            select(KnowledgeExample)
+            .where(KnowledgeExample.group_id == group_id)
+            .order_by(KnowledgeExample.id)
+        )
+    )
+
+
+def add_examples(
+    session: Session,
+    *,
+    group_id: str,
+    entry_key: str,
+    texts: Iterable[str],
+    source: str = "import",
+    item_id: int | None = None,
+) -> list[KnowledgeExample]:
+    """Store the wordings the entry does not have yet; returns the rows added. An entry keeps
+    at most ``MAX_EXAMPLES``: the oldest learned ones make room for new ones."""
+    have = {
+        row.text_key: row
+        for row in session.scalars(
+            select(KnowledgeExample).where(
+                KnowledgeExample.group_id == group_id, KnowledgeExample.entry_key == entry_key
+            )
+        )
+    }
+    added = []
+    for text in distinct_examples(list(texts)):
+        key = text_key(text)
+        if key in have:
+            continue
+        row = KnowledgeExample(
+            group_id=group_id,
+            entry_key=entry_key,
+            text=text,
+            text_key=key,
+            source=source,
+            item_id=item_id,
+        )
+        session.add(row)
+        have[key] = row
+        added.append(row)
+    session.flush()
+    overflow = len(have) - MAX_EXAMPLES
+    if overflow > 0:
+        oldest = sorted(have.values(), key=lambda r: (r.source != "approved", r.id))
+        for row in oldest[:overflow]:
+            session.delete(row)
+        session.flush()
+    return added
+
+
+def delete_example(session: Session, *, group_id: str, example_id: int) -> None:
+    row = session.scalar(
+        select(KnowledgeExample).where(
+            KnowledgeExample.group_id == group_id, KnowledgeExample.id == example_id
+        )
+    )
+    if row is None:
+        raise NotFoundError(f"knowledge example {example_id} not found")
+    session.delete(row)
+    session.flush()
+
+
+def learn_from_approval(session: Session, item: QueueItem) -> KnowledgeExample | None:
+    """An approved reply that answered from the KB (not escalated) teaches its first cited
+    entry the member's question; returns the example added, if any."""
+    if item.kind != ItemKind.REPLY or item.suggested_action == ESCALATE:
+        return None
+    if not item.draft_citations or item.post_id is None:
+        return None
+    entry_key = str(item.draft_citations[0].get("entry_id") or "")
+    post = session.get(Post, item.post_id)
+    if not entry_key or post is None or post.group_id != item.group_id:
+        return None
+    added = add_examples(
+        session,
+        group_id=item.group_id,
+        entry_key=entry_key,
+        texts=[post.text],
+        source="approved",
+        item_id=item.id,
+    )
+    return added[0] if added else None
