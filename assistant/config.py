@@ -152,10 +152,10 @@ class ConfidenceSettings(BaseModel):
         0.0, ge=0, description="bonus when the lexical and dense rankers both rank the top hit 1st"
     )
     unknown_weight: float = Field(
-        5.0, ge=0, description="penalty per share of question words nobody knows"
+        6.0, ge=0, description="penalty per share of question words nobody knows"
     )
     answer_threshold: float = Field(
-        0.553, ge=0, le=1, description="below this the item escalates with a holding reply"
+        0.49, ge=0, le=1, description="below this the item escalates with a holding reply"
     )
 
 

@@ -89,9 +89,10 @@ def delete_example(session: Session, *, group_id: str, example_id: int) -> None:
 
 
 def learn_from_approval(session: Session, item: QueueItem) -> KnowledgeExample | None:
-    """An approved reply that answered from the KB (not escalated) teaches its first cited
-    entry the member's question; returns the example added, if any."""
-    if item.kind != ItemKind.REPLY or item.suggested_action == ESCALATE:
+    """A reply answered from the KB (not escalated) and approved as drafted teaches its first
+    cited entry the member's question; returns the example added, if any. An edited approval
+    teaches nothing: the admin's answer may not be the cited entry's."""
+    if item.kind != ItemKind.REPLY or item.suggested_action == ESCALATE or item.edited:
         return None
     if not item.draft_citations or item.post_id is None:
         return None

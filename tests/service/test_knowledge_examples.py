@@ -12,7 +12,7 @@ from assistant.schemas import Priority
 from assistant.store import groups
 from assistant.store.models import KnowledgeExample, Post, QueueItem
 from assistant.store.queue import NewItem, add_items
-from tests.service.conftest import Tokens, make_group
+from tests.service.conftest import Tokens, make_group, web_login
 
 QUESTION = "الطلبيـــه متى توصلني جدة؟"
 
@@ -88,6 +88,19 @@ def test_an_approved_answer_teaches_its_entry_the_members_question(
     # the same wording approved again is not stored twice
     assert _approve(client, tokens, _reply_item(services, "p2")) == 200
     assert len(_examples(client, tokens)) == 1
+
+
+def test_an_edited_approval_teaches_nothing(
+    client: TestClient, tokens: Tokens, services: Services
+) -> None:
+    _add_entry(services)
+    response = client.post(
+        f"/v1/groups/shop/queue/{_reply_item(services, 'p1')}/approve",
+        json={"version": 1, "final_text": "نوصل خلال ٣ أيام، وللطلبات الكبيرة تواصلي معنا."},
+        headers=tokens.headers("moderator"),
+    )
+    assert response.status_code == 200 and response.json()["edited"] is True
+    assert _examples(client, tokens) == []
 
 
 def test_an_escalated_holding_reply_teaches_nothing(
@@ -174,4 +187,33 @@ def test_empty_or_oversized_example_lists_are_refused(
             headers=tokens.headers("moderator"),
         )
         assert response.status_code == 422
+    assert _examples(client, tokens) == []
+
+
+def test_the_kb_page_lists_learned_examples_and_forgets_one(
+    client: TestClient, tokens: Tokens, services: Services
+) -> None:
+    _add_entry(services)
+    assert _approve(client, tokens, _reply_item(services, "p1")) == 200
+    example_id = _examples(client, tokens)[0]["id"]
+    other = make_group(services, "other")
+
+    csrf = web_login(client, tokens.moderator, lang="ar")
+    page = client.get("/web/g/shop/kb").text
+    assert "ما تعلّمه من الموافقات" in page and QUESTION in page
+
+    foreign_csrf = web_login(client, other.owner)
+    foreign = client.post(
+        f"/web/g/shop/kb/examples/{example_id}/delete",
+        data={"csrf": foreign_csrf},
+        follow_redirects=False,
+    )
+    assert foreign.status_code == 404
+    assert len(_examples(client, tokens)) == 1
+
+    csrf = web_login(client, tokens.moderator)
+    forgotten = client.post(
+        f"/web/g/shop/kb/examples/{example_id}/delete", data={"csrf": csrf}, follow_redirects=False
+    )
+    assert forgotten.status_code in (302, 303)
     assert _examples(client, tokens) == []

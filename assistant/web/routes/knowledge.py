@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,6 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 from assistant.answering.kb import SUPPORTED_SUFFIXES, KBError
 from assistant.api.deps import RowId
 from assistant.store import groups as group_repo
+from assistant.store import knowledge_examples as example_repo
 from assistant.store.errors import NotFoundError
 from assistant.store.models import Role
 from assistant.web import knowledge
@@ -19,6 +21,7 @@ from assistant.web.context import CheckedForm, GroupDep, GroupPage, PageError, r
 from assistant.web.render import redirect, render
 
 router = APIRouter(prefix="/web/g/{group_id}/kb", include_in_schema=False)
+LEARNED_SHOWN = 50
 EMPTY = {"kind": "faq", "language": "ar", "question": "", "answer": "", "tags": ""}
 
 
@@ -32,7 +35,10 @@ def _page(
 ) -> HTMLResponse:
     with group.page.services.store.session(readonly=True) as session:
         entries = group_repo.knowledge(session, group_id=group.group_id)
+        examples = example_repo.examples(session, group_id=group.group_id)
     shown = knowledge.search(entries, q)
+    per_entry = Counter(e.entry_key for e in examples)
+    learned = [e for e in reversed(examples) if e.source == "approved"][:LEARNED_SHOWN]
     return render(
         group.page,
         "kb.html",
@@ -42,6 +48,8 @@ def _page(
         q=q,
         entries=shown,
         total=len(entries),
+        examples_per_entry=per_entry,
+        learned=learned,
         errors=errors or [],
         draft=draft or EMPTY,
         suffixes=", ".join(SUPPORTED_SUFFIXES),
@@ -151,3 +159,16 @@ def import_entries(group: GroupDep, form: CheckedForm) -> HTMLResponse | Redirec
         "kb.imported", added=result.added, updated=result.updated, examples=result.examples
     )
     return redirect(group.page, f"/web/g/{group.group_id}/kb", flash=message)
+
+
+@router.post("/examples/{example_id}/delete")
+def forget_example(group: GroupDep, example_id: RowId, form: CheckedForm) -> RedirectResponse:
+    require(group, Role.MODERATOR)
+    try:
+        with group.page.services.store.transaction() as session:
+            example_repo.delete_example(session, group_id=group.group_id, example_id=example_id)
+    except NotFoundError:
+        raise PageError(404, "error.example_not_found", example=example_id) from None
+    return redirect(
+        group.page, f"/web/g/{group.group_id}/kb", flash=group.page.t("kb.example_forgotten")
+    )
