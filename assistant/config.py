@@ -146,16 +146,19 @@ class ConfidenceSettings(BaseModel):
     center: float = Field(-0.05, description="fused score that maps to confidence 0.5")
     slope: float = Field(5.5, gt=0)
     margin_weight: float = Field(
-        0.0, ge=0, description="bonus per unit of fused-score margin over the runner-up"
+        8.0, ge=0, description="bonus per unit of fused-score margin over the runner-up"
     )
     agreement_weight: float = Field(
         0.0, ge=0, description="bonus when the lexical and dense rankers both rank the top hit 1st"
     )
     unknown_weight: float = Field(
-        6.0, ge=0, description="penalty per share of question words nobody knows"
+        2.0, ge=0, description="penalty per share of question words nobody knows"
+    )
+    entry_unknown_weight: float = Field(
+        4.0, ge=0, description="penalty per share of question words the top entry does not know"
     )
     answer_threshold: float = Field(
-        0.49, ge=0, le=1, description="below this the item escalates with a holding reply"
+        0.872, ge=0, le=1, description="below this the item escalates with a holding reply"
     )
 
 

@@ -89,10 +89,19 @@ class Drafter:
     def _retrieve(self, state: _State) -> _State:
         query = normalize(state.post).clean
         state.hits = hits_of(self.retriever.invoke(query))
-        unknown = self.retriever.index.unknown_share(
-            query, leave_out_examples=self.retriever.leave_out_examples
+        index, leave_out = self.retriever.index, self.retriever.leave_out_examples
+        unknown = index.unknown_share(query, leave_out_examples=leave_out)
+        entry_unknown = (
+            index.entry_unknown_share(query, state.hits[0].entry_id, leave_out_examples=leave_out)
+            if state.hits
+            else 0.0
         )
-        state.confidence = confidence(state.hits, self.settings.confidence, unknown_share=unknown)
+        state.confidence = confidence(
+            state.hits,
+            self.settings.confidence,
+            unknown_share=unknown,
+            entry_unknown_share=entry_unknown,
+        )
         return state
 
     def _decide(self, state: _State) -> _State:

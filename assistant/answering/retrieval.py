@@ -133,6 +133,8 @@ class HybridIndex:
         self._example_words = Counter(
             w for e in kb.entries for ex in e.examples for w in set(tokens(ex))
         )
+        self._position = {e.id: i for i, e in enumerate(kb.entries)}
+        self._entry_known = [self._known_by(e) for e in kb.entries]
         self._bm25 = bm25s.BM25()
         if kb.entries:
             self._bm25.index([_lexical_document(e) for e in kb.entries], show_progress=False)
@@ -247,6 +249,36 @@ class HybridIndex:
         ]
         return len(unknown) / len(words)
 
+    def entry_unknown_share(
+        self, query: str, entry_id: str, *, leave_out_examples: bool = False
+    ) -> float:
+        """Share of the question's words that one entry does not know (its own words, its
+        example questions', their glossary synonyms and general post words). A question whose
+        topic the KB has but whose detail it lacks ("do you ship to Egypt?" against a Gulf
+        shipping entry) leaves words this entry does not know, though the KB may know them."""
+        position = self._position.get(entry_id)
+        reading = self.arabizi_reading(query)
+        words = [w for w in _WORD.findall(normalize(reading or query).normalized) if tokens(w)]
+        if position is None or not words:
+            return 0.0
+        known = self._entry_known[position]
+        if leave_out_examples and self._examples.texts_like(query):
+            known = self._known_by(self.kb.entries[position], leave_out=query)
+        unknown = [w for w in words if not set(tokens(w)) & known]
+        return len(unknown) / len(words)
+
+    def _known_by(self, entry: KBEntry, *, leave_out: str | None = None) -> frozenset[str]:
+        """The words an entry knows: its own and its example questions' (but ``leave_out``'s
+        wording), with their glossary synonyms, and the general post words."""
+        skip = _example_key(leave_out) if leave_out is not None else None
+        words = set(_lexical_document(entry))
+        for example in entry.examples:
+            if _example_key(example) != skip:
+                words.update(tokens(example))
+        if self._glossary is None:
+            return frozenset(words)
+        return frozenset(self._glossary.expand(sorted(words))) | self._glossary.fillers
+
     def search(
         self, query: str, *, k: int | None = None, leave_out_examples: bool = False
     ) -> list[Hit]:
@@ -283,11 +315,15 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
 
 
 def confidence(
-    hits: list[Hit], settings: ConfidenceSettings, *, unknown_share: float = 0.0
+    hits: list[Hit],
+    settings: ConfidenceSettings,
+    *,
+    unknown_share: float = 0.0,
+    entry_unknown_share: float = 0.0,
 ) -> float:
     """Calibrated probability that the top hit answers the question: logistic in the fused top
-    score, its margin over the runner-up, whether the lexical and dense rankers agree on it, and
-    the share of question words nobody knows."""
+    score, its margin over the runner-up, whether the lexical and dense rankers agree on it, the
+    share of question words nobody knows and the share the top entry does not know."""
     if not hits:
         return 0.0
     top = hits[0]
@@ -298,5 +334,6 @@ def confidence(
         + settings.margin_weight * margin
         + settings.agreement_weight * agree
         - settings.unknown_weight * unknown_share
+        - settings.entry_unknown_weight * entry_unknown_share
     )
     return round(1 / (1 + math.exp(-z)), 4)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.kb import KBError, load_entries, load_kb, merge_entries
-from assistant.answering.retrieval import HybridIndex
-from assistant.answering.schemas import MAX_EXAMPLE_CHARS, KBEntry, KnowledgeBase
+from assistant.answering.retrieval import HybridIndex, confidence
+from assistant.answering.schemas import MAX_EXAMPLE_CHARS, Hit, KBEntry, KnowledgeBase
 from assistant.backends.registry import create
-from assistant.config import RetrievalSettings
+from assistant.config import ConfidenceSettings, RetrievalSettings
 
 _FAQ = """## How long does delivery take?
 id: delivery-time
@@ -122,3 +122,34 @@ def test_leave_out_ignores_the_example_that_is_the_question_itself() -> None:
     assert left_out.score < kept.score
     assert index.unknown_share(question) == 0.0
     assert index.unknown_share(question, leave_out_examples=True) > 0.0
+
+
+def test_entry_unknown_share_sees_a_detail_the_top_entry_lacks() -> None:
+    kb = KnowledgeBase(
+        entries=[
+            KBEntry.model_validate(
+                {
+                    "id": "gcc-shipping",
+                    "text": {"en": {"title": "Do you ship to the Gulf?", "body": "Kuwait, Qatar"}},
+                    "examples": ["نوصل الكويت؟"],
+                }
+            ),
+            KBEntry.model_validate(
+                {"id": "fabrics", "text": {"en": {"title": "Fabrics", "body": "Egypt cotton"}}}
+            ),
+        ]
+    )
+    index = _index(kb)
+    near_miss = "Do you ship to Egypt?"
+    assert index.unknown_share(near_miss) == 0.0  # the KB knows every word...
+    assert index.entry_unknown_share(near_miss, "gcc-shipping") > 0.0  # ...this entry does not
+    assert index.entry_unknown_share("Do you ship to Kuwait?", "gcc-shipping") == 0.0
+    assert index.entry_unknown_share("نوصل الكويت؟", "gcc-shipping") == 0.0
+    assert index.entry_unknown_share("نوصل الكويت؟", "gcc-shipping", leave_out_examples=True) > 0
+    assert index.entry_unknown_share(near_miss, "no-such-entry") == 0.0
+
+
+def test_confidence_falls_with_the_share_the_top_entry_does_not_know() -> None:
+    settings = ConfidenceSettings(entry_unknown_weight=3.0)
+    hits = [Hit(entry_id="a", score=0.4)]
+    assert confidence(hits, settings, entry_unknown_share=0.5) < confidence(hits, settings)
