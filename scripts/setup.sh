@@ -12,4 +12,4 @@ fi
 .venv/bin/python -m pip install --quiet "torch==2.13.0"
 # `llm`: llama-cpp-python builds from source the first time (~4 min on 2 idle cores; needs gcc,
 # g++, cmake); pip caches the wheel, so later runs take seconds.
-.venv/bin/python -m pip install --quiet -e ".[sentence-transformers,postgres,llm,dev]"
+.venv/bin/python -m pip install --quiet -e ".[sentence-transformers,finetune,postgres,llm,dev]"

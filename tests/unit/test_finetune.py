@@ -1,0 +1,207 @@
+"""Fine-tuning recipe on a tiny random encoder: it learns, fuses on validation only, and a
+missing package gives one clear error."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from assistant.backends.errors import BackendNotInstalledError
+from assistant.moderation.training import finetune as ft
+from assistant.moderation.training.common import Example
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+pytest.importorskip("peft")
+
+WORDS = {"pos": ["good", "great", "nice", "love"], "neg": ["bad", "awful", "hate", "ugly"]}
+FILLER = ["the", "order", "was", "very", "today", "and"]
+
+
+def tiny_encoder() -> tuple[Any, Any]:
+    """A 2-layer XLM-R with a word-level unigram vocabulary (random weights)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+
+    vocab = ["<s>", "<pad>", "</s>", "<unk>", "▁query:"]
+    vocab += [f"▁{w}" for group in WORDS.values() for w in group] + [f"▁{w}" for w in FILLER]
+    tokenizer = Tokenizer(models.Unigram([(p, -1.0) for p in vocab], unk_id=3))
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
+    )
+    fast = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+    )
+    torch.manual_seed(0)
+    config = transformers.XLMRobertaConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=40,
+        pad_token_id=1,
+    )
+    return transformers.XLMRobertaModel(config, add_pooling_layer=False).eval(), fast
+
+
+def synthetic(n: int, seed: int) -> list[Example]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        label = "pos" if i % 2 else "neg"
+        words = [*rng.choice(FILLER, 3), str(rng.choice(WORDS[label])), *rng.choice(FILLER, 2)]
+        out.append(Example(" ".join(words), label))
+    return out
+
+
+FAST = ft.FinetuneConfig(
+    epochs=6, batch_size=8, lr=5e-3, head_lr=2e-2, max_length=16, patience=6, threads=1
+)
+
+
+@pytest.mark.parametrize(("method", "top_layers"), [("lora", 2), ("top", 1)])
+def test_recipe_learns_to_separate_two_classes(method: str, top_layers: int) -> None:
+    encoder, tokenizer = tiny_encoder()
+    cfg = ft.FinetuneConfig(**{**FAST.to_json(), "method": method, "top_layers": top_layers})
+    train, val = synthetic(64, 1), synthetic(24, 2)
+    result = ft.train_classifier(
+        train, val, ["neg", "pos"], cfg, encoder=encoder, tokenizer=tokenizer, log=lambda _: None
+    )
+    assert result.best_validation >= 0.9
+    test = synthetic(30, 3)
+    proba = result.model.predict_proba([e.text for e in test])
+    assert proba.shape == (30, 2) and np.allclose(proba.sum(1), 1.0)
+    predicted = [result.model.labels[i] for i in proba.argmax(1)]
+    assert np.mean([p == e.label for p, e in zip(predicted, test, strict=True)]) >= 0.9
+    if method == "lora":
+        names = [n for n, _ in result.model.trainable()]
+        assert names and all("lora_" in n or n.startswith("head.") for n in names)
+
+
+def test_only_top_layers_are_trained_and_the_bottom_is_cached() -> None:
+    encoder, tokenizer = tiny_encoder()
+    before = {n: p.detach().clone() for n, p in encoder.named_parameters()}
+    cfg = ft.FinetuneConfig(**{**FAST.to_json(), "method": "top", "top_layers": 1, "epochs": 1})
+    result = ft.train_classifier(
+        synthetic(16, 1),
+        synthetic(8, 2),
+        ["neg", "pos"],
+        cfg,
+        encoder=encoder,
+        tokenizer=tokenizer,
+        log=lambda _: None,
+    )
+    assert result.model.first_top == 1
+    for name, parameter in encoder.named_parameters():
+        changed = not torch.equal(before[name], parameter)
+        assert changed == name.startswith("encoder.layer.1.") or not changed, name
+        if not name.startswith("encoder.layer.1."):
+            assert not changed, name
+
+
+def test_fusion_weight_is_chosen_on_validation() -> None:
+    labels = ["neg", "pos"]
+    truth = ["neg", "pos"] * 10
+    good = np.array([[0.9, 0.1] if t == "neg" else [0.1, 0.9] for t in truth])
+    bad = good[:, ::-1].copy()
+    # the fine-tuned model is right on validation, the partner wrong: weight → 1
+    weight, table = ft.choose_fusion_weight(good, bad, truth, labels)
+    assert weight > 0.5 and len(table) == len(ft.FUSION_GRID)
+    weight, _ = ft.choose_fusion_weight(bad, good, truth, labels)
+    assert weight < 0.5
+    weight, table = ft.choose_fusion_weight(good, bad, truth, labels, criterion="metric")
+    assert weight > 0.5 and {"weight", "macro_f1", "log_loss"} <= set(table[0])
+    with pytest.raises(ValueError, match="criterion"):
+        ft.choose_fusion_weight(good, bad, truth, labels, criterion="test")
+    fused = ft.fuse(good, bad, 0.25)
+    assert np.allclose(fused, 0.25 * good + 0.75 * bad)
+
+
+def _fake_benchmark(test_flipped: bool) -> ft.Benchmark:
+    def splits(_: Path) -> tuple[list[Example], None, dict[str, list[Example]]]:
+        test = synthetic(20, 5)
+        if test_flipped:
+            test = [Example(e.text, "pos" if e.label == "neg" else "neg") for e in test]
+        return synthetic(60, 1), None, {"test": test}
+
+    def recipe(train: list[Example], groups: list[list[Example]], labels: list[str]) -> list[Any]:
+        # a partner that knows one word per class only
+        out = []
+        for group in groups:
+            rows = [[0.3, 0.7] if "good" in e.text else [0.7, 0.3] for e in group]
+            out.append(np.array(rows))
+        return out
+
+    return ft.Benchmark("fake", "fake", "macro_f1", 0.9, splits, recipe, "fake partner", 0.5)
+
+
+def test_run_never_looks_at_test_labels_when_fusing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    weights = []
+    for flipped in (False, True):
+        monkeypatch.setitem(ft.BENCHMARKS, "fake", _fake_benchmark(flipped))
+        monkeypatch.setattr(ft, "load_encoder", lambda _=None: tiny_encoder())
+        report = ft.run(
+            "fake",
+            tmp_path,
+            output_dir=tmp_path / "eval",
+            models_dir=tmp_path / "models",
+            overrides={**FAST.to_json(), "epochs": 3},
+            log=lambda _: None,
+        )
+        weights.append(report["fusion"]["weight_finetuned"])
+        assert report["fusion"]["chosen_on"] == "validation split only"
+        assert (tmp_path / "eval" / "finetune_fake.json").is_file()
+    assert weights[0] == weights[1]
+
+
+def test_saved_adapter_is_small_and_self_describing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(ft.BENCHMARKS, "fake", _fake_benchmark(False))
+    monkeypatch.setattr(ft, "load_encoder", lambda _=None: tiny_encoder())
+    report = ft.run(
+        "fake",
+        tmp_path,
+        output_dir=tmp_path / "eval",
+        models_dir=tmp_path / "models",
+        save=True,
+        overrides={**FAST.to_json(), "epochs": 1},
+        log=lambda _: None,
+    )
+    directory = tmp_path / "models" / "fake"
+    assert (directory / "adapter.safetensors").is_file()
+    assert (directory / "config.json").is_file()
+    assert "mushrif train finetune fake" in (directory / "MODEL_CARD.md").read_text()
+    assert report["adapter"]["bytes"] < 1_000_000
+
+
+def test_missing_peft_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "peft", None)
+    with pytest.raises(BackendNotInstalledError, match=r"peft.*mushrif\[finetune\]"):
+        ft.require_torch_stack()
+
+
+def test_unknown_dataset_is_refused() -> None:
+    with pytest.raises(ValueError, match="choose one of"):
+        ft.run("nope", Path("."))
+
+
+def test_cli_needs_a_known_dataset() -> None:
+    from assistant.cli.main import app
+
+    result = CliRunner().invoke(app, ["train", "finetune"])
+    assert result.exit_code == 2
+    result = CliRunner().invoke(app, ["train", "finetune", "imdb"])
+    assert result.exit_code == 2
