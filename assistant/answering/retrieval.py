@@ -230,12 +230,17 @@ class HybridIndex:
         own = np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
         return np.maximum(own, self._examples.bm25(query_tokens, skip))
 
+    def _question_words(self, query: str) -> list[str]:
+        """The question's words that carry tokens, normalized; an Arabizi question's are those
+        of its Arabic-script reading."""
+        reading = self.arabizi_reading(query)
+        return [w for w in _WORD.findall(normalize(reading or query).normalized) if tokens(w)]
+
     def unknown_share(self, query: str, *, leave_out_examples: bool = False) -> float:
         """Share of the question's words that neither the KB, its example questions nor the
         glossary knows: a question about shoes in an abaya shop's KB has a high share. An
         Arabizi question is measured by its Arabic-script reading."""
-        reading = self.arabizi_reading(query)
-        words = [w for w in _WORD.findall(normalize(reading or query).normalized) if tokens(w)]
+        words = self._question_words(query)
         if not words:
             return 0.0
         from_examples = self._example_words
@@ -257,8 +262,7 @@ class HybridIndex:
         topic the KB has but whose detail it lacks ("do you ship to Egypt?" against a Gulf
         shipping entry) leaves words this entry does not know, though the KB may know them."""
         position = self._position.get(entry_id)
-        reading = self.arabizi_reading(query)
-        words = [w for w in _WORD.findall(normalize(reading or query).normalized) if tokens(w)]
+        words = self._question_words(query)
         if position is None or not words:
             return 0.0
         known = self._entry_known[position]
