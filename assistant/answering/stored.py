@@ -59,13 +59,10 @@ def entry_id_of(row: StoredEntry) -> str:
     return key if key and _KEY.match(key) else str(row.id)
 
 
-def rows_fingerprint(rows: Sequence[StoredEntry], examples: Sequence[StoredExample] = ()) -> str:
-    """A content hash of the rows and example questions: the cache key of the KB built from
-    them."""
+def rows_fingerprint(rows: Sequence[StoredEntry]) -> str:
+    """A content hash of the rows: with the examples' stamp, the cache key of the KB built
+    from them."""
     digest = hashlib.sha256()
-    for example in examples:
-        digest.update(json.dumps([example.entry_key, example.text], ensure_ascii=False).encode())
-        digest.update(b"\n")
     for row in rows:
         record = [
             row.id,

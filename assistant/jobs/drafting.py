@@ -69,10 +69,12 @@ class KBReplyDrafter:
                     .order_by(KnowledgeEntry.id)
                 )
             )
-            examples = knowledge_examples.examples(session, group_id=group_id)
-            fingerprint = rows_fingerprint(rows, examples)
+            # The example rows (hundreds per group) are loaded only when their stamp moved.
+            stamp = knowledge_examples.stamp(session, group_id=group_id)
+            fingerprint = f"{rows_fingerprint(rows)}/{stamp}"
             cached = self._kbs.get(group_id)
             if cached is None or cached.fingerprint != fingerprint:
+                examples = knowledge_examples.examples(session, group_id=group_id)
                 kb = kb_from_rows(rows, group=group_id, examples=examples)
                 cached = _CachedKB(fingerprint, kb if kb.entries else None)
                 self._kbs[group_id] = cached

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from assistant.moderation.rules import GroupRules, RulesError, parse_rules
 from assistant.store.errors import ConflictError, InvalidInputError, NotFoundError
 from assistant.store.models import Group, KnowledgeEntry, Member
+from assistant.store.scoped import get_in_group
 from assistant.store.sql import insert_ignoring_conflicts
 
 
@@ -122,13 +123,9 @@ def add_knowledge(
 
 
 def delete_knowledge(session: Session, *, group_id: str, entry_id: int) -> None:
-    entry = session.scalar(
-        select(KnowledgeEntry).where(
-            KnowledgeEntry.group_id == group_id, KnowledgeEntry.id == entry_id
-        )
+    entry = get_in_group(
+        session, KnowledgeEntry, group_id=group_id, row_id=entry_id, what="knowledge entry"
     )
-    if entry is None:
-        raise NotFoundError(f"knowledge entry {entry_id} not found in group '{group_id}'")
     session.delete(entry)
 
 

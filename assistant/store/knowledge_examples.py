@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assistant.answering.schemas import MAX_EXAMPLES, distinct_examples
-from assistant.store.errors import NotFoundError
 from assistant.store.models import ItemKind, KnowledgeExample, Post, QueueItem
+from assistant.store.scoped import get_in_group
 from assistant.text.normalize import normalize
 
 ESCALATE = "escalate"
@@ -29,6 +29,22 @@ def examples(session: Session, *, group_id: str) -> list[KnowledgeExample]:
             .order_by(KnowledgeExample.id)
         )
     )
+
+
+def stamp(session: Session, *, group_id: str) -> str:
+    """A cheap change stamp of a group's examples (count, largest and summed id, newest time).
+
+    Every add or delete changes it, even when SQLite hands a deleted row's id to the next row
+    (the newest time moves then), so callers need not load the rows to notice a change."""
+    count, largest, total, newest = session.execute(
+        select(
+            func.count(KnowledgeExample.id),
+            func.max(KnowledgeExample.id),
+            func.sum(KnowledgeExample.id),
+            func.max(KnowledgeExample.created_at),
+        ).where(KnowledgeExample.group_id == group_id)
+    ).one()
+    return f"{count}:{largest}:{total}:{newest}"
 
 
 def add_examples(
@@ -77,13 +93,9 @@ def add_examples(
 
 
 def delete_example(session: Session, *, group_id: str, example_id: int) -> None:
-    row = session.scalar(
-        select(KnowledgeExample).where(
-            KnowledgeExample.group_id == group_id, KnowledgeExample.id == example_id
-        )
+    row = get_in_group(
+        session, KnowledgeExample, group_id=group_id, row_id=example_id, what="knowledge example"
     )
-    if row is None:
-        raise NotFoundError(f"knowledge example {example_id} not found")
     session.delete(row)
     session.flush()
 

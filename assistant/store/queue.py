@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from assistant.publishing.outbox import enqueue_delivery
 from assistant.schemas import Priority
-from assistant.store.errors import ConflictError, InvalidInputError, NotFoundError
+from assistant.store.errors import ConflictError, InvalidInputError
 from assistant.store.faq_entries import add_suggested_entry
 from assistant.store.models import (
     INTERNAL_KINDS,
@@ -28,6 +28,7 @@ from assistant.store.models import (
     ReviewEvent,
     utcnow,
 )
+from assistant.store.scoped import get_in_group
 from assistant.store.sql import insert_ignoring_conflicts
 
 PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
@@ -179,12 +180,7 @@ def list_items(
 
 
 def get_item(session: Session, *, group_id: str, item_id: int) -> QueueItem:
-    item = session.scalar(
-        select(QueueItem).where(QueueItem.group_id == group_id, QueueItem.id == item_id)
-    )
-    if item is None:
-        raise NotFoundError(f"queue item {item_id} not found in group '{group_id}'")
-    return item
+    return get_in_group(session, QueueItem, group_id=group_id, row_id=item_id, what="queue item")
 
 
 def depth_by_kind(session: Session) -> dict[tuple[str, str], int]:

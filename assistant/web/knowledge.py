@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.answering.kb import SUPPORTED_SUFFIXES, KBError, load_entries
@@ -17,8 +16,8 @@ from assistant.answering.stored import entry_id_of, rows_from_kb
 from assistant.api.schemas import KnowledgeCreate
 from assistant.store import groups as group_repo
 from assistant.store import knowledge_examples as example_repo
-from assistant.store.errors import NotFoundError
 from assistant.store.models import KnowledgeEntry
+from assistant.store.scoped import get_in_group
 from assistant.text.normalize import normalize_for_model
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -64,14 +63,9 @@ def field_errors(exc: ValidationError) -> list[str]:
 
 
 def get_entry(session: Session, *, group_id: str, entry_id: int) -> KnowledgeEntry:
-    entry = session.scalar(
-        select(KnowledgeEntry).where(
-            KnowledgeEntry.group_id == group_id, KnowledgeEntry.id == entry_id
-        )
+    return get_in_group(
+        session, KnowledgeEntry, group_id=group_id, row_id=entry_id, what="knowledge entry"
     )
-    if entry is None:
-        raise NotFoundError(f"knowledge entry {entry_id} not found in group '{group_id}'")
-    return entry
 
 
 def update_entry(

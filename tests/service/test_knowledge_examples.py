@@ -9,7 +9,7 @@ from sqlalchemy import select
 from assistant.api.deps import Services
 from assistant.jobs.drafting import KBReplyDrafter
 from assistant.schemas import Priority
-from assistant.store import groups
+from assistant.store import groups, knowledge_examples
 from assistant.store.models import KnowledgeExample, Post, QueueItem
 from assistant.store.queue import NewItem, add_items
 from tests.service.conftest import Tokens, make_group, web_login
@@ -148,6 +148,30 @@ def test_examples_through_the_api_reach_the_drafting_kb(
     assert deleted.status_code == 204
     kb = drafter.knowledge_base(services.store, "shop")
     assert kb is not None and kb.get("delivery-time").examples == ["when will it arrive"]  # type: ignore[union-attr]
+
+
+def test_the_drafting_kb_notices_a_replaced_newest_example(
+    tokens: Tokens, services: Services
+) -> None:
+    """SQLite hands a deleted newest row's id to the next row: the KB must still rebuild."""
+    _add_entry(services)
+    drafter = KBReplyDrafter(services.settings)
+    with services.store.transaction() as session:
+        knowledge_examples.add_examples(
+            session, group_id="shop", entry_key="delivery-time", texts=["متى يوصل", "شحن جدة"]
+        )
+    kb = drafter.knowledge_base(services.store, "shop")
+    assert kb is not None and kb.get("delivery-time").examples == ["متى يوصل", "شحن جدة"]  # type: ignore[union-attr]
+    with services.store.transaction() as session:
+        newest = knowledge_examples.examples(session, group_id="shop")[-1]
+        knowledge_examples.delete_example(session, group_id="shop", example_id=newest.id)
+    with services.store.transaction() as session:
+        (_added,) = knowledge_examples.add_examples(
+            session, group_id="shop", entry_key="delivery-time", texts=["how long is delivery"]
+        )
+    kb = drafter.knowledge_base(services.store, "shop")
+    assert kb is not None
+    assert kb.get("delivery-time").examples == ["متى يوصل", "how long is delivery"]  # type: ignore[union-attr]
 
 
 def test_another_groups_admin_cannot_see_or_change_examples(
