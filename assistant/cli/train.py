@@ -55,6 +55,13 @@ def train(
         float | None, typer.Option(help="finetune: learning rate of the encoder.")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="finetune: random seed.")] = None,
+    decision: Annotated[
+        str | None,
+        typer.Option(
+            help="finetune: `argmax` (default) or `offsets` (per-class offsets chosen on "
+            "validation for macro-F1)."
+        ),
+    ] = None,
     save: Annotated[
         bool | None,
         typer.Option(
@@ -86,6 +93,7 @@ def train(
                 "max_length": max_length,
                 "lr": lr,
                 "seed": seed,
+                "decision": decision,
             }.items()
             if value is not None
         }
@@ -129,7 +137,7 @@ def _finetune(
             overrides=overrides,
             log=lambda line: typer.echo(line, err=True),
         )
-    except BackendError as exc:
+    except (BackendError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     return {k: report[k] for k in ("dataset", "metric", "target", "test", "fusion", "seconds")} | {

@@ -127,6 +127,24 @@ def test_fusion_weight_is_chosen_on_validation() -> None:
     assert np.allclose(fused, 0.25 * good + 0.75 * bad)
 
 
+def test_decision_offsets_lift_an_under_predicted_minority_class() -> None:
+    labels = ["normal", "offensive"]
+    # the offensive texts get probabilities just under one half: argmax never predicts them
+    truth = ["normal"] * 30 + ["offensive"] * 10
+    proba = np.array([[0.8, 0.2]] * 30 + [[0.6, 0.4]] * 10)
+    offsets = ft.choose_decision_offsets(proba, truth, labels)
+    assert offsets[0] == 0.0 and offsets[1] > 0
+    assert [labels[i] for i in ft.decide(proba, offsets)] == truth
+    assert list(ft.decide(proba)) == [0] * 40
+
+
+def test_decision_offsets_stay_at_zero_when_argmax_is_already_right() -> None:
+    labels = ["hate", "normal", "offensive"]
+    truth = ["hate", "normal", "offensive"] * 5
+    proba = np.array([np.eye(3)[labels.index(t)] * 0.7 + 0.1 for t in truth])
+    assert ft.choose_decision_offsets(proba, truth, labels) == [0.0, 0.0, 0.0]
+
+
 def _fake_benchmark(test_flipped: bool) -> ft.Benchmark:
     def splits(_: Path) -> tuple[list[Example], None, dict[str, list[Example]]]:
         test = synthetic(20, 5)
@@ -160,7 +178,10 @@ def test_run_never_looks_at_test_labels_when_fusing(
             overrides={**FAST.to_json(), "epochs": 3},
             log=lambda _: None,
         )
-        weights.append(report["fusion"]["weight_finetuned"])
+        decision = report["decision"]
+        weights.append((report["fusion"]["weight_finetuned"], decision["offsets_chosen"]))
+        assert decision["rule"] == "argmax of p_fused"
+        assert report["test"]["fused"] == report["test"]["fused_argmax"]
         assert report["fusion"]["chosen_on"] == "validation split only"
         assert (tmp_path / "eval" / "finetune_fake.json").is_file()
     assert weights[0] == weights[1]
@@ -205,3 +226,8 @@ def test_cli_needs_a_known_dataset() -> None:
     assert result.exit_code == 2
     result = CliRunner().invoke(app, ["train", "finetune", "imdb"])
     assert result.exit_code == 2
+
+
+def test_an_unknown_decision_rule_is_refused_before_any_work(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown decision 'best'"):
+        ft.run("youtube", tmp_path / "no-data", overrides={"decision": "best"})
