@@ -1,5 +1,6 @@
 """Faithfulness of an LLM draft: every number, URL, phone number and product name it states
-must appear in its sources or in the member's post.
+must appear in its sources or in the member's post, and it may neither add a negation to a fact
+nor drop one (``negation_violations``).
 
 Dates, durations, prices and percentages are checked through their numbers, including the
 common number words (``three``, ``ثلاثة``, ``يومين``).
@@ -127,3 +128,52 @@ def violations(
         if len(key) >= 4 and key in normalized_draft and key not in normalized_evidence:
             found.append(f"product '{name}' is not in the sources")
     return found
+
+
+# Negation words after normalization, English and Arabic (MSA and dialects). "ما" is also
+# "what": a false alarm only sends the draft back to the grounded template, a missed one ships
+# the opposite of a fact.
+_NEGATIONS = frozenset(
+    {
+        "not", "no", "never", "cannot", "without", "none", "nothing",
+        "لا", "ليس", "ليست", "لست", "لسنا", "لن", "لم", "ما", "مش", "مو", "مب", "بدون",
+        "مافي", "مافيه", "ماكو", "ماعندنا", "لايوجد", "ممنوع",
+    }
+)  # fmt: skip
+_CONTRACTION = re.compile(r"n't\b|n’t\b")
+_SENTENCES = re.compile(r"[^.!?؟\n;؛]+")
+_MIN_CONTENT_LENGTH = 3
+
+
+def _sentences(text: str) -> list[tuple[bool, set[str]]]:
+    """Each sentence: whether it negates, and its content words (negations left out)."""
+    out = []
+    for sentence in _SENTENCES.findall(_CONTRACTION.sub(" not", _norm(text))):
+        words = _WORD.findall(sentence)
+        negated = any(w in _NEGATIONS for w in words)
+        content = {w for w in words if len(w) >= _MIN_CONTENT_LENGTH and w not in _NEGATIONS}
+        if content:
+            out.append((negated, content))
+    return out
+
+
+def negation_violations(draft: str, evidence: Iterable[str]) -> list[str]:
+    """A draft sentence that negates what no negating evidence sentence talks about, or that
+    restates most of a negating evidence sentence without its negation."""
+    known = [s for text in evidence for s in _sentences(text)]
+    found: list[str] = []
+    for negated, words in _sentences(draft):
+        if negated:
+            if not any(neg and words & known_words for neg, known_words in known):
+                found.append(f"negation about '{_few(words)}' is not in the sources")
+            continue
+        for neg, known_words in known:
+            shared = words & known_words
+            if neg and len(shared) >= 2 and len(shared) * 2 >= len(known_words):
+                found.append(f"the sources negate '{_few(shared)}' and the draft does not")
+                break
+    return found
+
+
+def _few(words: set[str]) -> str:
+    return " ".join(sorted(words)[:4])

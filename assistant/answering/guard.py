@@ -1,6 +1,7 @@
 """The check every LLM draft passes before it reaches the queue.
 
-A draft fails when it states facts its sources do not hold (``faithfulness``), when it obeys
+A draft fails when it states facts its sources do not hold or flips one of their negations
+(``faithfulness``), when it obeys
 an instruction hidden in the post or in the knowledge base, or when it leaks the prompt.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from assistant.answering.faithfulness import violations
+from assistant.answering.faithfulness import negation_violations, violations
 from assistant.answering.quoting import injection_spans, looks_like_injection, strip_injections
 from assistant.text.normalize import normalize
 
@@ -47,6 +48,7 @@ def check_draft(
     make 90 a fact)."""
     evidence = [strip_injections(s) for s in sources]
     problems = violations(draft, evidence, strip_injections(post), product_names=product_names)
+    problems += negation_violations(draft, [*evidence, strip_injections(post)])
     if obeys_injection(draft, [post, *sources]):
         problems.append("the draft follows an instruction quoted in the post or the sources")
     if leaks_prompt(draft, instructions):
