@@ -47,8 +47,9 @@ def check_draft(
     sentences of the post or sources are not evidence (a "90% discount" they ask for does not
     make 90 a fact)."""
     evidence = [strip_injections(s) for s in sources]
-    problems = violations(draft, evidence, strip_injections(post), product_names=product_names)
-    problems += negation_violations(draft, [*evidence, strip_injections(post)])
+    post_evidence = strip_injections(post)
+    problems = violations(draft, evidence, post_evidence, product_names=product_names)
+    problems += negation_violations(draft, [*evidence, post_evidence])
     if obeys_injection(draft, [post, *sources]):
         problems.append("the draft follows an instruction quoted in the post or the sources")
     if leaks_prompt(draft, instructions):
