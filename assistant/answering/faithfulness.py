@@ -3,15 +3,45 @@ must appear in its sources or in the member's post, and it may neither add a neg
 nor drop one (``negation_violations``).
 
 Dates, durations, prices and percentages are checked through their numbers, including the
-common number words (``three``, ``ثلاثة``, ``يومين``).
+common number words (``three``, ``ثلاثة``, ``يومين``). The number and negation words are
+data: ``prompts/answering/faithfulness.yaml``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict
 
 from assistant.text.normalize import normalize
+
+LEXICON_FILE = "faithfulness.yaml"
+
+
+class Lexicon(BaseModel):
+    """The words the check reads, in normalized form."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int
+    number_words: dict[str, float]
+    negations: frozenset[str]
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(prompts_dir: Path | None = None) -> Lexicon:
+    """``prompts/answering/faithfulness.yaml`` (the configured prompts directory by default)."""
+    if prompts_dir is None:
+        from assistant.config import get_settings
+
+        prompts_dir = get_settings().prompts_dir
+    path = prompts_dir / "answering" / LEXICON_FILE
+    return Lexicon.model_validate(yaml.safe_load(path.read_text("utf-8")))
+
 
 _URL = re.compile(
     r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|sa|ae|eg|example|shop|store|ly)(?:/\S*)?",
@@ -19,57 +49,6 @@ _URL = re.compile(
 )
 _PHONE = re.compile(r"(?<![\w.])\+?\d[\d\s-]{6,}\d(?![\w.])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "fifty": 50,
-    "hundred": 100,
-    "half": 0.5,
-    "واحد": 1,
-    "اثنين": 2,
-    "اثنان": 2,
-    "يومين": 2,
-    "اسبوعين": 2,
-    "شهرين": 2,
-    "ساعتين": 2,
-    "ثلاث": 3,
-    "ثلاثه": 3,
-    "اربع": 4,
-    "اربعه": 4,
-    "خمس": 5,
-    "خمسه": 5,
-    "سته": 6,
-    "ست": 6,
-    "سبع": 7,
-    "سبعه": 7,
-    "ثماني": 8,
-    "ثمانيه": 8,
-    "ثمان": 8,
-    "تسع": 9,
-    "تسعه": 9,
-    "عشر": 10,
-    "عشره": 10,
-    "عشرين": 20,
-    "ثلاثين": 30,
-    "خمسين": 50,
-    "مئه": 100,
-    "ميه": 100,
-    "نص": 0.5,
-    "نصف": 0.5,
-}
 _WORD = re.compile(r"[^\W\d_]+")
 _TRAILING = ".,;:!?)]}'\"،؛؟"
 
@@ -91,6 +70,7 @@ def phones(text: str) -> set[str]:
 
 def numbers(text: str) -> set[float]:
     """Numeric values in ``text``: digits (any script, thousands separators) and number words."""
+    words = load_lexicon().number_words
     normalized = _URL.sub(" ", _norm(text))
     values: set[float] = set()
     for raw in _NUMBER.findall(normalized):
@@ -100,7 +80,7 @@ def numbers(text: str) -> set[float]:
                 values.add(float(part))
             except ValueError:
                 continue
-    values.update(_NUMBER_WORDS[w] for w in _WORD.findall(normalized) if w in _NUMBER_WORDS)
+    values.update(words[w] for w in _WORD.findall(normalized) if w in words)
     return values
 
 
@@ -130,16 +110,6 @@ def violations(
     return found
 
 
-# Negation words after normalization, English and Arabic (MSA and dialects). "ما" is also
-# "what": a false alarm only sends the draft back to the grounded template, a missed one ships
-# the opposite of a fact.
-_NEGATIONS = frozenset(
-    {
-        "not", "no", "never", "cannot", "without", "none", "nothing",
-        "لا", "ليس", "ليست", "لست", "لسنا", "لن", "لم", "ما", "مش", "مو", "مب", "بدون",
-        "مافي", "مافيه", "ماكو", "ماعندنا", "لايوجد", "ممنوع",
-    }
-)  # fmt: skip
 _CONTRACTION = re.compile(r"n't\b|n’t\b")
 _SENTENCES = re.compile(r"[^.!?؟\n;؛]+")
 _MIN_CONTENT_LENGTH = 3
@@ -147,11 +117,12 @@ _MIN_CONTENT_LENGTH = 3
 
 def _sentences(text: str) -> list[tuple[bool, set[str]]]:
     """Each sentence: whether it negates, and its content words (negations left out)."""
+    negations = load_lexicon().negations
     out = []
     for sentence in _SENTENCES.findall(_CONTRACTION.sub(" not", _norm(text))):
         words = _WORD.findall(sentence)
-        negated = any(w in _NEGATIONS for w in words)
-        content = {w for w in words if len(w) >= _MIN_CONTENT_LENGTH and w not in _NEGATIONS}
+        negated = any(w in negations for w in words)
+        content = {w for w in words if len(w) >= _MIN_CONTENT_LENGTH and w not in negations}
         if content:
             out.append((negated, content))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +72,28 @@ def test_a_flipped_llm_draft_falls_back_to_the_grounded_reply(reply: str) -> Non
     assert draft.generator == "grounded" and draft.fallback_from == "fake-generator"
     assert draft.reason is not None and "negation" in draft.reason
     assert "3" in draft.text or "٣" in draft.text
+
+
+def test_the_lexicon_is_data_in_the_form_the_check_reads() -> None:
+    from assistant.answering.faithfulness import load_lexicon, numbers
+    from assistant.config import get_settings
+    from assistant.text.normalize import normalize
+
+    lexicon = load_lexicon(get_settings().prompts_dir)
+    words = [*lexicon.number_words, *lexicon.negations]
+    assert [w for w in words if normalize(w).normalized != w] == []
+    assert {"لا", "مش", "not"} <= lexicon.negations
+    assert numbers("خلال ثلاثة أيام") == {3.0} and numbers("within three days") == {3.0}
+
+
+def test_a_lexicon_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from assistant.answering.faithfulness import load_lexicon
+
+    (tmp_path / "answering").mkdir()
+    (tmp_path / "answering" / "faithfulness.yaml").write_text(
+        "version: 1\nnumber_words: {}\nnegations: []\nnegatoins: [x]\n", "utf-8"
+    )
+    with pytest.raises(ValidationError, match="negatoins"):
+        load_lexicon(tmp_path)
