@@ -25,7 +25,7 @@ RECIPES: dict[str, tuple[str, str, str | None]] = {
     "intent-benchmarks": ("assistant.moderation.training.intent_benchmarks", "run", None),
 }
 FINETUNE = "finetune"
-FINETUNE_DATASETS = ("ajgt", "youtube", "olid", "lhsab", "arbanking77")
+FINETUNE_DATASETS = ("ajgt", "youtube", "olid", "lhsab", "arbanking77", "clinc150")
 
 
 def train(
@@ -53,6 +53,9 @@ def train(
     max_length: Annotated[int | None, typer.Option(help="finetune: tokens per text.")] = None,
     lr: Annotated[
         float | None, typer.Option(help="finetune: learning rate of the encoder.")
+    ] = None,
+    head_lr: Annotated[
+        float | None, typer.Option(help="finetune: learning rate of the classification head.")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="finetune: random seed.")] = None,
     decision: Annotated[
@@ -92,6 +95,7 @@ def train(
                 "epochs": epochs,
                 "max_length": max_length,
                 "lr": lr,
+                "head_lr": head_lr,
                 "seed": seed,
                 "decision": decision,
             }.items()
@@ -140,6 +144,5 @@ def _finetune(
     except (BackendError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
-    return {k: report[k] for k in ("dataset", "metric", "target", "test", "fusion", "seconds")} | {
-        "adapter": report.get("adapter")
-    }
+    keys = ("dataset", "metric", "target", "test", "out_of_scope", "fusion", "seconds")
+    return {k: report.get(k) for k in keys} | {"adapter": report.get("adapter")}

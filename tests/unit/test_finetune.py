@@ -231,3 +231,28 @@ def test_cli_needs_a_known_dataset() -> None:
 def test_an_unknown_decision_rule_is_refused_before_any_work(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown decision 'best'"):
         ft.run("youtube", tmp_path / "no-data", overrides={"decision": "best"})
+
+
+def test_cli_passes_the_tuning_options_to_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.cli import train as train_cli
+    from assistant.cli.main import app
+
+    seen: dict[str, Any] = {}
+
+    def fake_run(dataset: str, shared: Path, **kwargs: Any) -> dict[str, Any]:
+        seen.update(dataset=dataset, **kwargs["overrides"])
+        keys = ("dataset", "metric", "target", "test", "fusion", "seconds")
+        return dict.fromkeys(keys, 0)
+
+    monkeypatch.setattr(ft, "run", fake_run)
+    assert "clinc150" in train_cli.FINETUNE_DATASETS
+    args = ["train", "finetune", "clinc150", "--top-layers", "4", "--lr", "0.002"]
+    result = CliRunner().invoke(app, [*args, "--head-lr", "0.01"])
+    assert result.exit_code == 0, result.output
+    assert seen == {"dataset": "clinc150", "top_layers": 4, "lr": 0.002, "head_lr": 0.01}
+
+
+def test_every_cli_dataset_is_a_benchmark() -> None:
+    from assistant.cli import train as train_cli
+
+    assert set(train_cli.FINETUNE_DATASETS) == set(ft.BENCHMARKS)

@@ -49,6 +49,31 @@ def test_choose_threshold_with_a_recall_floor_keeps_in_scope_accuracy() -> None:
     assert ib.choose_threshold(top, predicted, ["oos"] * 7, min_oos_recall=1.0) > 0.9
 
 
+def test_open_set_figures_pick_the_score_on_validation_and_never_read_test_labels() -> None:
+    labels = ["a", "b", "oos"]
+    # Out-of-scope rows look confident in "a" but their oos column is high too: only the
+    # top-minus-oos score separates them.
+    val = np.array(
+        [[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.5, 0.45, 0.05], [0.6, 0.0, 0.4], [0.55, 0.0, 0.45]]
+    )
+    val_truth = ["a", "b", "a", "oos", "oos"]
+    test = np.array([[0.75, 0.15, 0.1], [0.6, 0.0, 0.4], [0.1, 0.7, 0.2]])
+    results = [
+        ib.open_set_figures(val, test, labels, val_truth, truth, min_oos_recall=1.0)
+        for truth in (["a", "oos", "b"], ["b", "a", "oos"])
+    ]
+    first, flipped = results
+    assert first["score"] == flipped["score"] == "top_in_scope_minus_oos"
+    assert first["threshold"] == flipped["threshold"]
+    assert first["validation"] == {
+        "in_scope_accuracy": 1.0,
+        "oos_recall": 1.0,
+        "oos_precision": 1.0,
+    }
+    assert first["test"]["in_scope_accuracy"] == 1.0 and first["test"]["oos_recall"] == 1.0
+    assert first["candidates"]["top_in_scope"]["validation"]["in_scope_accuracy"] < 1.0
+
+
 def test_softmax_rows_sum_to_one_and_temperature_sharpens() -> None:
     margins = np.array([[1.0, 0.0, -1.0], [0.2, 0.1, 0.0]])
     soft, sharp = ib.softmax(margins, 1.0), ib.softmax(margins, 10.0)

@@ -225,6 +225,63 @@ def choose_threshold(
     return -max(candidates)[1]
 
 
+def open_set_figures(
+    val_proba: Matrix,
+    test_proba: Matrix,
+    labels: Sequence[str],
+    val_truth: Sequence[str],
+    test_truth: Sequence[str],
+    *,
+    min_oos_recall: float = VALIDATION_OOS_RECALL,
+) -> dict[str, Any]:
+    """Out-of-scope decision on class probabilities (an ``oos`` column allowed): the in-scope
+    argmax, rejected below a threshold set on validation data for ``min_oos_recall``.
+
+    Two scores are tried: the top in-scope probability, and that probability minus the
+    ``oos`` class's; the one with the better validation in-scope accuracy at the threshold is
+    kept (ties → the first), so the test split chooses nothing.
+    """
+    in_scope = [i for i, label in enumerate(labels) if label != OOS]
+    oos = labels.index(OOS) if OOS in labels else None
+
+    def parts(proba: Matrix) -> tuple[list[str], dict[str, Matrix]]:
+        inner = proba[:, in_scope]
+        top = inner.max(axis=1)
+        predicted = [labels[in_scope[i]] for i in inner.argmax(axis=1)]
+        scores = {"top_in_scope": top}
+        if oos is not None:
+            scores["top_in_scope_minus_oos"] = top - proba[:, oos]
+        return predicted, scores
+
+    val_predicted, val_scores = parts(val_proba)
+    test_predicted, test_scores = parts(test_proba)
+    candidates: dict[str, dict[str, Any]] = {}
+    for name, val_score in val_scores.items():
+        threshold = choose_threshold(
+            val_score, val_predicted, val_truth, min_oos_recall=min_oos_recall
+        )
+        candidates[name] = {
+            "threshold": round(threshold, 4),
+            "validation": oos_figures(val_score, val_predicted, val_truth, threshold),
+            "test": oos_figures(test_scores[name], test_predicted, test_truth, threshold),
+        }
+    chosen = max(
+        candidates,
+        key=lambda n: (candidates[n]["validation"]["in_scope_accuracy"], n == "top_in_scope"),
+    )
+    kept = [i for i, t in enumerate(test_truth) if t != OOS]
+    return {
+        "score": chosen,
+        "rule": f"threshold: best validation in-scope accuracy with validation out-of-scope "
+        f"recall >= {min_oos_recall}",
+        **candidates[chosen],
+        "in_scope_accuracy_without_reject": accuracy(
+            [test_truth[i] for i in kept], [test_predicted[i] for i in kept]
+        ),
+        "candidates": candidates,
+    }
+
+
 def nearest_similarity(
     train: Sequence[Example], examples: Sequence[Example], ref: EmbedderRef
 ) -> Matrix:
