@@ -74,6 +74,15 @@ def test_open_set_figures_pick_the_score_on_validation_and_never_read_test_label
     assert first["candidates"]["top_in_scope"]["validation"]["in_scope_accuracy"] < 1.0
 
 
+def test_the_validation_recall_floor_shrinks_towards_the_target_with_more_questions() -> None:
+    assert ib.validation_recall_floor(100) == 0.83  # CLINC150's validation split
+    floors = [ib.validation_recall_floor(n) for n in (20, 100, 1000, 100_000)]
+    assert floors == sorted(floors, reverse=True)
+    assert 0.75 < floors[-1] < 0.755 and floors[0] > 0.9
+    assert ib.validation_recall_floor(3) == 1.0  # too few to be sure of anything
+    assert ib.wilson_lower_bound(0.83, 100) >= 0.75 > ib.wilson_lower_bound(0.82, 100)
+
+
 def test_softmax_rows_sum_to_one_and_temperature_sharpens() -> None:
     margins = np.array([[1.0, 0.0, -1.0], [0.2, 0.1, 0.0]])
     soft, sharp = ib.softmax(margins, 1.0), ib.softmax(margins, 10.0)
