@@ -58,6 +58,10 @@ def train(
         float | None, typer.Option(help="finetune: learning rate of the classification head.")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="finetune: random seed.")] = None,
+    seeds: Annotated[
+        int | None,
+        typer.Option(help="finetune: train this many models (seed, seed+1, …) and average them."),
+    ] = None,
     decision: Annotated[
         str | None,
         typer.Option(
@@ -97,6 +101,7 @@ def train(
                 "lr": lr,
                 "head_lr": head_lr,
                 "seed": seed,
+                "seeds": seeds,
                 "decision": decision,
             }.items()
             if value is not None

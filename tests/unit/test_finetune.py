@@ -208,6 +208,35 @@ def test_saved_adapter_is_small_and_self_describing(
     assert report["adapter"]["bytes"] < 1_000_000
 
 
+def test_several_seeds_are_trained_averaged_and_saved_apart(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(ft.BENCHMARKS, "fake", _fake_benchmark(False))
+    monkeypatch.setattr(ft, "load_encoder", lambda _=None: tiny_encoder())
+
+    def run(name: str, seed: int, seeds: int) -> dict[str, Any]:
+        return ft.run(
+            "fake",
+            tmp_path,
+            output_dir=tmp_path / "eval",
+            models_dir=tmp_path / name,
+            save=seeds > 1,
+            probabilities_path=tmp_path / f"{name}.npz",
+            overrides={**FAST.to_json(), "epochs": 1, "seed": seed, "seeds": seeds},
+            log=lambda _: None,
+        )
+
+    singles = [run(f"single{seed}", seed, 1) for seed in (7, 8)]
+    report = run("both", 7, 2)
+    assert [r["seed"] for r in report["seed_runs"]] == [7, 8]
+    assert [s["seed_runs"][0]["seed"] for s in singles] == [7, 8]
+    val = [np.load(tmp_path / f"{n}.npz")["val_finetuned"] for n in ("single7", "single8", "both")]
+    assert not np.allclose(val[0], val[1])
+    assert np.allclose(val[2], (val[0] + val[1]) / 2, atol=1e-5)
+    for seed in (7, 8):
+        assert (tmp_path / "both" / "fake" / f"seed{seed}" / "adapter.safetensors").is_file()
+
+
 def test_missing_peft_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "peft", None)
     with pytest.raises(BackendNotInstalledError, match=r"peft.*mushrif\[finetune\]"):
