@@ -1,4 +1,5 @@
-"""``mushrif bench``: print the speed figures of auto-triage."""
+"""``mushrif bench``: the recorded quality figures against their targets, then the measured
+speed figures of auto-triage."""
 
 from __future__ import annotations
 
@@ -18,10 +19,34 @@ def bench(
     ] = PROJECT_ROOT / "demo" / "rules.yaml",
     posts: Annotated[int, typer.Option(help="Posts per throughput run.")] = 3000,
     repeats: Annotated[int, typer.Option(help="Throughput runs; the median is reported.")] = 3,
+    speed: Annotated[
+        bool,
+        typer.Option(
+            "--speed/--no-speed",
+            help="Measure speed (load, posts/s, p50/p95, memory); --no-speed prints only the "
+            "quality figures, read from the reports named in eval/targets.yaml.",
+        ),
+    ] = True,
 ) -> None:
-    """Measure load time, batch posts/s (median of runs), single-post p50/p95 and peak memory."""
-    from assistant.evaluation.bench_triage import run
+    """Quality figures (recorded) and speed figures (measured now: load time, batch posts/s as
+    the median of runs, single-post p50/p95, peak memory)."""
+    from pydantic import ValidationError
 
-    rules = group_rules if group_rules and group_rules.exists() else None
-    figures = run(get_settings(), rules_path=rules, posts=posts, repeats=repeats)
-    typer.echo(json.dumps(figures, indent=2))
+    from assistant.evaluation.scoreboard import scoreboard
+
+    try:
+        quality = [figure.model_dump() for figure in scoreboard(PROJECT_ROOT)]
+    except (OSError, ValidationError) as exc:
+        typer.echo(f"error: eval/targets.yaml: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    figures: dict[str, object] = {
+        "quality": quality,
+        "quality_reached": f"{sum(f['reached'] for f in quality)} of {len(quality)}",
+    }
+    if speed:
+        from assistant.evaluation.bench_triage import run
+
+        rules = group_rules if group_rules and group_rules.exists() else None
+        settings = get_settings()
+        figures["speed"] = run(settings, rules_path=rules, posts=posts, repeats=repeats)
+    typer.echo(json.dumps(figures, indent=2, ensure_ascii=False))

@@ -25,7 +25,7 @@ RECIPES: dict[str, tuple[str, str, str | None]] = {
     "intent-benchmarks": ("assistant.moderation.training.intent_benchmarks", "run", None),
 }
 FINETUNE = "finetune"
-FINETUNE_DATASETS = ("ajgt", "youtube", "olid", "lhsab", "arbanking77", "clinc150")
+FINETUNE_DATASETS = ("ajgt", "youtube", "sms", "olid", "lhsab", "arbanking77", "clinc150")
 
 
 def train(

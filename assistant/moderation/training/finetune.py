@@ -550,14 +550,19 @@ def _split_rows(proba: Proba, groups: Sequence[Sequence[Example]]) -> list[Proba
     return out
 
 
-def _youtube_splits(shared: Path) -> tuple[list[Example], None, dict[str, list[Example]]]:
-    from assistant.moderation.training.spam import load_splits
+def _spam_splits(
+    source: str,
+) -> Callable[[Path], tuple[list[Example], None, dict[str, list[Example]]]]:
+    def splits(shared: Path) -> tuple[list[Example], None, dict[str, list[Example]]]:
+        from assistant.moderation.training.spam import load_splits
 
-    splits = load_splits(shared)
-    return splits.train["youtube"], None, {"test": splits.test["youtube"]}
+        loaded = load_splits(shared)
+        return loaded.train[source], None, {"test": loaded.test[source]}
+
+    return splits
 
 
-def _youtube_recipe(
+def _spam_recipe(
     train: list[Example], groups: list[list[Example]], labels: list[str]
 ) -> list[Proba]:
     """The per-dataset spam recipe: char_wb 2–5 + word TF-IDF, LR C=30 (``spam.py``)."""
@@ -655,10 +660,20 @@ BENCHMARKS: dict[str, Benchmark] = {
         "YouTube spam (ham / spam)",
         "macro_f1",
         0.97,
-        _youtube_splits,
-        _youtube_recipe,
+        _spam_splits("youtube"),
+        _spam_recipe,
         "char_wb 2-5 + word 1-2 TF-IDF, LR C=30 (spam.py, YouTube only)",
         0.956,
+    ),
+    "sms": Benchmark(
+        "sms",
+        "SMS spam (ham / spam)",
+        "macro_f1",
+        0.98,
+        _spam_splits("sms"),
+        _spam_recipe,
+        "char_wb 2-5 + word 1-2 TF-IDF, LR C=30 (spam.py, SMS only)",
+        0.9752,
     ),
     "olid": Benchmark(
         "olid",
