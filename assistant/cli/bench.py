@@ -17,8 +17,10 @@ def bench(
         Path | None,
         typer.Option("--group-rules", help="Rules file to apply (default: demo rules)."),
     ] = PROJECT_ROOT / "demo" / "rules.yaml",
-    posts: Annotated[int, typer.Option(help="Posts per throughput run.")] = 3000,
-    repeats: Annotated[int, typer.Option(help="Throughput runs; the median is reported.")] = 3,
+    posts: Annotated[int, typer.Option(min=1, help="Posts per throughput run.")] = 3000,
+    repeats: Annotated[
+        int, typer.Option(min=1, help="Throughput runs; the median is reported.")
+    ] = 3,
     speed: Annotated[
         bool,
         typer.Option(

@@ -106,3 +106,11 @@ def test_bench_without_speed_prints_the_quality_figures() -> None:
     assert [f["id"] for f in printed["quality"]] == [r.id for r in scoreboard(PROJECT_ROOT)]
     reached = sum(f["reached"] for f in printed["quality"])
     assert printed["quality_reached"] == f"{reached} of {len(printed['quality'])}"
+
+
+def test_bench_refuses_a_run_of_no_posts() -> None:
+    from assistant.cli.main import app
+
+    result = CliRunner().invoke(app, ["bench", "--posts", "0"])
+    assert result.exit_code == 2
+    assert "posts" in result.output
