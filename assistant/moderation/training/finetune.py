@@ -901,9 +901,7 @@ def run(
     recipe_seconds = time.perf_counter() - recipe_started
     test_recipe = dict(zip(tests, test_recipe_list, strict=True))
     val_truth = [e.label for e in val]
-    weight, table = choose_fusion_weight(
-        val_ft, val_recipe, val_truth, labels, metric=bench.metric
-    )
+    weight, table = choose_fusion_weight(val_ft, val_recipe, val_truth, labels, metric=bench.metric)
 
     val_fused = fuse(val_ft, val_recipe, weight)
     # Macro-F1 depends on the decision rule too: offsets set on the same validation split,
@@ -973,6 +971,10 @@ def run(
             "finetuned_alone": headline(results["finetuned"]),
             "recipe_alone": headline(results["recipe"]),
             "reached_target": reached_target,
+            "fused_is": "in-scope accuracy after out-of-scope rejection (see out_of_scope); "
+            "the other rows score the out-of-scope class like any other"
+            if out_of_scope is not None
+            else f"{bench.metric} of the shipped decision ({shipped})",
         },
         "out_of_scope": out_of_scope,
         "validation": validation,
