@@ -80,6 +80,7 @@ def test_the_validation_recall_floor_shrinks_towards_the_target_with_more_questi
     assert floors == sorted(floors, reverse=True)
     assert 0.75 < floors[-1] < 0.755 and floors[0] > 0.9
     assert ib.validation_recall_floor(3) == 1.0  # too few to be sure of anything
+    assert ib.validation_recall_floor(0) == 1.0
     assert ib.wilson_lower_bound(0.83, 100) >= 0.75 > ib.wilson_lower_bound(0.82, 100)
 
 

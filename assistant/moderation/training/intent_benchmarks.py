@@ -219,6 +219,8 @@ def validation_recall_floor(n_oos: int, target: float = TARGET_OOS_RECALL) -> fl
 
     A fixed margin ignores the sample size; on 100 questions one miss moves recall by 0.01.
     """
+    if n_oos <= 0:
+        return 1.0
     for k in range(n_oos + 1):
         if wilson_lower_bound(k / n_oos, n_oos) >= target:
             return k / n_oos
