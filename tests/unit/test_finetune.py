@@ -237,6 +237,26 @@ def test_several_seeds_are_trained_averaged_and_saved_apart(
         assert (tmp_path / "both" / "fake" / f"seed{seed}" / "adapter.safetensors").is_file()
 
 
+def test_an_option_overrides_the_benchmarks_own_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake = _fake_benchmark(False)
+    fake.defaults = {"epochs": 3, "evals_per_epoch": 2}
+    monkeypatch.setitem(ft.BENCHMARKS, "fake", fake)
+    monkeypatch.setattr(ft, "load_encoder", lambda _=None: tiny_encoder())
+    report = ft.run(
+        "fake",
+        tmp_path,
+        output_dir=tmp_path / "eval",
+        models_dir=tmp_path / "models",
+        overrides={k: v for k, v in FAST.to_json().items() if k != "evals_per_epoch"}
+        | {"epochs": 1},
+        log=lambda _: None,
+    )
+    assert report["recipe"]["finetune"]["epochs"] == 1
+    assert report["recipe"]["finetune"]["evals_per_epoch"] == 2
+
+
 def test_missing_peft_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "peft", None)
     with pytest.raises(BackendNotInstalledError, match=r"peft.*mushrif\[finetune\]"):

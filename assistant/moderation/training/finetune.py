@@ -843,7 +843,7 @@ def run(
         raise ValueError(f"unknown dataset {dataset!r}; choose one of: {', '.join(BENCHMARKS)}")
     bench = BENCHMARKS[dataset]
     started = time.perf_counter()
-    cfg = replace(FinetuneConfig(metric=bench.metric), **bench.defaults, **(overrides or {}))
+    cfg = replace(FinetuneConfig(metric=bench.metric), **{**bench.defaults, **(overrides or {})})
     if cfg.decision not in DECISIONS:
         choices = ", ".join(DECISIONS)
         raise ValueError(f"unknown decision {cfg.decision!r}; choose one of: {choices}")
