@@ -277,6 +277,9 @@ class TrainResult:
     seconds: float
     cache_seconds: float
     val_proba: Proba
+    # The frozen bottom's output for the training and validation texts: the same for every
+    # seed of one configuration, so a further seed reuses it (``train_classifier(bottom=…)``).
+    bottom: tuple[list[Any], list[Any]] = field(default_factory=lambda: ([], []))
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -302,16 +305,24 @@ def train_classifier(
     encoder: Any,
     tokenizer: Any,
     log: Callable[[str], None] = print,
+    bottom: tuple[list[Any], list[Any]] | None = None,
 ) -> TrainResult:
-    """Fine-tune on ``train``; keep the state with the best validation ``cfg.metric``."""
+    """Fine-tune on ``train``; keep the state with the best validation ``cfg.metric``.
+
+    ``bottom``: the frozen bottom's output for ``train`` and ``val`` from an earlier run of the
+    same configuration (another seed); computed here when absent."""
     torch, _, _ = require_torch_stack()
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     started = time.perf_counter()
     model = EncoderClassifier(encoder, tokenizer, labels, cfg)
     index = {label: i for i, label in enumerate(model.labels)}
-    train_states = model.bottom_states(model.tokenize([e.text for e in train]))
-    val_states = model.bottom_states(model.tokenize([e.text for e in val]))
+    if bottom is None:
+        bottom = (
+            model.bottom_states(model.tokenize([e.text for e in train])),
+            model.bottom_states(model.tokenize([e.text for e in val])),
+        )
+    train_states, val_states = bottom
     cache_seconds = time.perf_counter() - started
     y = torch.tensor([index[e.label] for e in train])
     val_truth = [e.label for e in val]
@@ -393,6 +404,7 @@ def train_classifier(
         seconds=round(time.perf_counter() - started, 1),
         cache_seconds=round(cache_seconds, 1),
         val_proba=val_proba,
+        bottom=bottom,
     )
 
 
@@ -870,7 +882,7 @@ def run(
         f"tests {[len(t) for t in tests.values()]}"
     )
 
-    runs = []
+    runs: list[TrainResult] = []
     for offset in range(cfg.seeds):
         encoder, tokenizer = load_encoder(encoder_dir)  # fresh: adapters are injected in place
         runs.append(
@@ -882,14 +894,19 @@ def run(
                 encoder=encoder,
                 tokenizer=tokenizer,
                 log=log,
+                bottom=runs[0].bottom if runs else None,
             )
         )
+    for r in runs:  # free the training states before the partner recipe needs the memory
+        r.bottom = ([], [])
     result = runs[0]
     val_ft = _mean([r.val_proba for r in runs])
-    test_ft = {
-        k: _mean([r.model.predict_proba([e.text for e in v]) for r in runs])
+    # Seeds differ only above the frozen bottom: each test text goes through it once.
+    test_bottom = {
+        k: result.model.bottom_states(result.model.tokenize([e.text for e in v]))
         for k, v in tests.items()
     }
+    test_ft = {k: _mean([r.model.predict_states(test_bottom[k]) for r in runs]) for k in tests}
 
     recipe_started = time.perf_counter()
     if quick:  # the partner recipe is not part of a pipeline check: uniform probabilities
