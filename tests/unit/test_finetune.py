@@ -163,21 +163,36 @@ def _fake_benchmark(test_flipped: bool) -> ft.Benchmark:
     return ft.Benchmark("fake", "fake", "macro_f1", 0.9, splits, recipe, "fake partner", 0.5)
 
 
+def _run_fake(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    benchmark: ft.Benchmark,
+    overrides: dict[str, Any],
+    *,
+    models: str = "models",
+    **options: Any,
+) -> dict[str, Any]:
+    """``ft.run`` on ``benchmark`` (registered as "fake") with the tiny encoder."""
+    monkeypatch.setitem(ft.BENCHMARKS, "fake", benchmark)
+    monkeypatch.setattr(ft, "load_encoder", lambda _=None: tiny_encoder())
+    return ft.run(
+        "fake",
+        tmp_path,
+        output_dir=tmp_path / "eval",
+        models_dir=tmp_path / models,
+        overrides=overrides,
+        log=lambda _: None,
+        **options,
+    )
+
+
 def test_run_never_looks_at_test_labels_when_fusing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     weights = []
     for flipped in (False, True):
-        monkeypatch.setitem(ft.BENCHMARKS, "fake", _fake_benchmark(flipped))
-        monkeypatch.setattr(ft, "load_encoder", lambda _=None: tiny_encoder())
-        report = ft.run(
-            "fake",
-            tmp_path,
-            output_dir=tmp_path / "eval",
-            models_dir=tmp_path / "models",
-            overrides={**FAST.to_json(), "epochs": 3},
-            log=lambda _: None,
-        )
+        overrides = {**FAST.to_json(), "epochs": 3}
+        report = _run_fake(monkeypatch, tmp_path, _fake_benchmark(flipped), overrides)
         decision = report["decision"]
         weights.append((report["fusion"]["weight_finetuned"], decision["offsets_chosen"]))
         assert decision["rule"] == "argmax of p_fused"
@@ -190,17 +205,8 @@ def test_run_never_looks_at_test_labels_when_fusing(
 def test_saved_adapter_is_small_and_self_describing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setitem(ft.BENCHMARKS, "fake", _fake_benchmark(False))
-    monkeypatch.setattr(ft, "load_encoder", lambda _=None: tiny_encoder())
-    report = ft.run(
-        "fake",
-        tmp_path,
-        output_dir=tmp_path / "eval",
-        models_dir=tmp_path / "models",
-        save=True,
-        overrides={**FAST.to_json(), "epochs": 1},
-        log=lambda _: None,
-    )
+    overrides = {**FAST.to_json(), "epochs": 1}
+    report = _run_fake(monkeypatch, tmp_path, _fake_benchmark(False), overrides, save=True)
     directory = tmp_path / "models" / "fake"
     assert (directory / "adapter.safetensors").is_file()
     assert (directory / "config.json").is_file()
@@ -211,19 +217,15 @@ def test_saved_adapter_is_small_and_self_describing(
 def test_several_seeds_are_trained_averaged_and_saved_apart(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setitem(ft.BENCHMARKS, "fake", _fake_benchmark(False))
-    monkeypatch.setattr(ft, "load_encoder", lambda _=None: tiny_encoder())
-
     def run(name: str, seed: int, seeds: int) -> dict[str, Any]:
-        return ft.run(
-            "fake",
+        return _run_fake(
+            monkeypatch,
             tmp_path,
-            output_dir=tmp_path / "eval",
-            models_dir=tmp_path / name,
+            _fake_benchmark(False),
+            {**FAST.to_json(), "epochs": 1, "seed": seed, "seeds": seeds},
+            models=name,
             save=seeds > 1,
             probabilities_path=tmp_path / f"{name}.npz",
-            overrides={**FAST.to_json(), "epochs": 1, "seed": seed, "seeds": seeds},
-            log=lambda _: None,
         )
 
     singles = [run(f"single{seed}", seed, 1) for seed in (7, 8)]
@@ -242,17 +244,8 @@ def test_an_option_overrides_the_benchmarks_own_default(
 ) -> None:
     fake = _fake_benchmark(False)
     fake.defaults = {"epochs": 3, "evals_per_epoch": 2}
-    monkeypatch.setitem(ft.BENCHMARKS, "fake", fake)
-    monkeypatch.setattr(ft, "load_encoder", lambda _=None: tiny_encoder())
-    report = ft.run(
-        "fake",
-        tmp_path,
-        output_dir=tmp_path / "eval",
-        models_dir=tmp_path / "models",
-        overrides={k: v for k, v in FAST.to_json().items() if k != "evals_per_epoch"}
-        | {"epochs": 1},
-        log=lambda _: None,
-    )
+    overrides = {k: v for k, v in FAST.to_json().items() if k != "evals_per_epoch"}
+    report = _run_fake(monkeypatch, tmp_path, fake, overrides | {"epochs": 1})
     assert report["recipe"]["finetune"]["epochs"] == 1
     assert report["recipe"]["finetune"]["evals_per_epoch"] == 2
 
