@@ -43,6 +43,13 @@ def train(
         ),
     ] = None,
     quick: Annotated[bool, typer.Option(help="A small, fast run to check the recipe.")] = False,
+    encoder: Annotated[
+        str | None,
+        typer.Option(
+            help="finetune: `e5` (multilingual-e5-small, default) or `minilm` "
+            "(all-MiniLM-L6-v2, English only)."
+        ),
+    ] = None,
     method: Annotated[
         str | None, typer.Option(help="finetune: `lora` (peft adapters) or `top` (unfrozen).")
     ] = None,
@@ -65,8 +72,9 @@ def train(
     decision: Annotated[
         str | None,
         typer.Option(
-            help="finetune: `argmax` (default) or `offsets` (per-class offsets chosen on "
-            "validation for macro-F1)."
+            help="finetune: `argmax` (default), `offsets` (per-class offsets chosen on "
+            "validation for macro-F1) or `auto` (offsets only where they also help on "
+            "validation halves they were not chosen on)."
         ),
     ] = None,
     save: Annotated[
@@ -94,6 +102,7 @@ def train(
         overrides = {
             key: value
             for key, value in {
+                "encoder": encoder,
                 "method": method,
                 "top_layers": top_layers,
                 "epochs": epochs,

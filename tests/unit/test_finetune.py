@@ -145,6 +145,22 @@ def test_decision_offsets_stay_at_zero_when_argmax_is_already_right() -> None:
     assert ft.choose_decision_offsets(proba, truth, labels) == [0.0, 0.0, 0.0]
 
 
+def test_offsets_that_generalize_gain_on_the_held_out_halves() -> None:
+    labels = ["normal", "offensive"]
+    rng = np.random.default_rng(0)
+    # every offensive text sits just under one half: a positive offset fixes it everywhere
+    truth = ["normal"] * 120 + ["offensive"] * 40
+    lifted = np.array([[0.8, 0.2]] * 120 + [[0.6, 0.4]] * 40)
+    gain = ft.offsets_gain_out_of_sample(lifted, truth, labels, repeats=3)
+    assert gain["mean_gain"] > 0.2 and gain["share_positive"] == 1.0 and gain["splits"] == 6
+    # calibrated probabilities, balanced classes: argmax is already best, what offsets fit on
+    # one half is noise on the other
+    p = rng.uniform(0, 1, size=200)
+    drawn = ["offensive" if rng.uniform() < q else "normal" for q in p]
+    calibrated = np.column_stack([1 - p, p])
+    assert ft.offsets_gain_out_of_sample(calibrated, drawn, labels, repeats=3)["mean_gain"] < 0
+
+
 def _fake_benchmark(test_flipped: bool) -> ft.Benchmark:
     def splits(_: Path) -> tuple[list[Example], None, dict[str, list[Example]]]:
         test = synthetic(20, 5)
@@ -174,7 +190,7 @@ def _run_fake(
 ) -> dict[str, Any]:
     """``ft.run`` on ``benchmark`` (registered as "fake") with the tiny encoder."""
     monkeypatch.setitem(ft.BENCHMARKS, "fake", benchmark)
-    monkeypatch.setattr(ft, "load_encoder", lambda _=None: tiny_encoder())
+    monkeypatch.setattr(ft, "load_encoder", lambda *_: tiny_encoder())
     return ft.run(
         "fake",
         tmp_path,
@@ -250,6 +266,31 @@ def test_an_option_overrides_the_benchmarks_own_default(
     assert report["recipe"]["finetune"]["evals_per_epoch"] == 2
 
 
+def test_auto_decision_reports_its_out_of_sample_check(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    overrides = {**FAST.to_json(), "epochs": 1, "decision": "auto"}
+    report = _run_fake(monkeypatch, tmp_path, _fake_benchmark(False), overrides)
+    decision = report["decision"]
+    assert decision["setting"] == "auto"
+    check = decision["offsets_out_of_sample"]
+    assert check["splits"] == 20
+    uses_offsets = decision["rule"] != "argmax of p_fused"
+    assert uses_offsets == (check["mean_gain"] > 0)
+
+
+def test_unknown_encoder_is_refused_before_any_work(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown encoder 'bert'; choose one of: e5, minilm"):
+        ft.run("youtube", tmp_path / "no-data", overrides={"encoder": "bert"})
+
+
+def test_encoder_prefix_follows_the_encoder() -> None:
+    from assistant.moderation.training import encoders
+
+    assert ft.model_inputs(["مرحبا"], encoders.get("e5").prefix) == ["query: مرحبا"]
+    assert ft.model_inputs(["hello\u200b there"], encoders.get("minilm").prefix) == ["hello there"]
+
+
 def test_missing_peft_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "peft", None)
     with pytest.raises(BackendNotInstalledError, match=r"peft.*mushrif\[finetune\]"):
@@ -289,9 +330,15 @@ def test_cli_passes_the_tuning_options_to_the_run(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(ft, "run", fake_run)
     assert "clinc150" in train_cli.FINETUNE_DATASETS
     args = ["train", "finetune", "clinc150", "--top-layers", "4", "--lr", "0.002"]
-    result = CliRunner().invoke(app, [*args, "--head-lr", "0.01"])
+    result = CliRunner().invoke(app, [*args, "--head-lr", "0.01", "--encoder", "minilm"])
     assert result.exit_code == 0, result.output
-    assert seen == {"dataset": "clinc150", "top_layers": 4, "lr": 0.002, "head_lr": 0.01}
+    assert seen == {
+        "dataset": "clinc150",
+        "top_layers": 4,
+        "lr": 0.002,
+        "head_lr": 0.01,
+        "encoder": "minilm",
+    }
 
 
 def test_every_cli_dataset_is_a_benchmark() -> None:

