@@ -284,6 +284,12 @@ def test_unknown_encoder_is_refused_before_any_work(tmp_path: Path) -> None:
         ft.run("youtube", tmp_path / "no-data", overrides={"encoder": "bert"})
 
 
+def test_an_english_only_encoder_is_refused_for_an_arabic_benchmark(tmp_path: Path) -> None:
+    for dataset in ("ajgt", "lhsab", "arbanking77"):
+        with pytest.raises(ValueError, match=f"English only and {dataset} is Arabic.*e5"):
+            ft.run(dataset, tmp_path / "no-data", overrides={"encoder": "minilm"})
+
+
 def test_encoder_prefix_follows_the_encoder() -> None:
     from assistant.moderation.training import encoders
 

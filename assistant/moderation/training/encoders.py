@@ -24,6 +24,7 @@ class FinetuneEncoder:
     description: str  # what reports and model cards name as the encoder
     license: str
     languages: str
+    english_only: bool
     prefix: str  # put before every text (e5 was trained with "query: " / "passage: ")
     load: Callable[[Path | None], Loaded]
 
@@ -77,6 +78,7 @@ ENCODERS: dict[str, FinetuneEncoder] = {
         "(assistant.backends.e5_convert)",
         "MIT",
         "multilingual (Arabic and English among ~100)",
+        False,
         "query: ",
         _load_e5,
     ),
@@ -86,6 +88,7 @@ ENCODERS: dict[str, FinetuneEncoder] = {
         "384 hidden)",
         "Apache-2.0",
         "English only (Arabic letters become [UNK])",
+        True,
         "",
         _load_minilm,
     ),

