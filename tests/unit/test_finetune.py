@@ -351,3 +351,17 @@ def test_every_cli_dataset_is_a_benchmark() -> None:
     from assistant.cli import train as train_cli
 
     assert set(train_cli.FINETUNE_DATASETS) == set(ft.BENCHMARKS)
+
+
+def test_report_and_card_name_the_command_that_repeats_the_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert ft.command_line("olid", {"encoder": "minilm", "top_layers": 6}) == (
+        "mushrif train finetune olid --encoder minilm --top-layers 6"
+    )
+    overrides = {**FAST.to_json(), "epochs": 1, "method": "top", "top_layers": 1, "seeds": 2}
+    report = _run_fake(monkeypatch, tmp_path, _fake_benchmark(False), overrides, save=True)
+    assert report["command"].startswith("mushrif train finetune fake --encoder e5")
+    card = (tmp_path / "models" / "fake" / "MODEL_CARD.md").read_text()
+    assert "method `top`;" in card and "LoRA" not in card
+    assert "seeds 13–14, probabilities averaged" in card
