@@ -74,6 +74,43 @@ def test_open_set_figures_pick_the_score_on_validation_and_never_read_test_label
     assert first["candidates"]["top_in_scope"]["validation"]["in_scope_accuracy"] < 1.0
 
 
+def test_open_set_figures_add_the_nearest_example_evidence_as_a_rank_mean() -> None:
+    labels = ["a", "b", "oos"]
+    # Probabilities cannot tell the out-of-scope rows apart (the same confident row), their
+    # distance to the training examples can: the rank mean with it is chosen on validation.
+    confident = [0.9, 0.05, 0.05]
+    val = np.array([confident, confident, [0.05, 0.9, 0.05], confident, confident])
+    val_truth = ["a", "a", "b", "oos", "oos"]
+    val_nearest = np.array([0.95, 0.9, 0.92, 0.3, 0.35])
+    test = np.array([confident, confident, [0.05, 0.9, 0.05]])
+    test_nearest = np.array([0.93, 0.2, 0.9])
+    without = ib.open_set_figures(
+        val, test, labels, val_truth, ["a", "oos", "b"], min_oos_recall=1.0
+    )
+    assert without["validation"]["in_scope_accuracy"] < 1.0
+    result = ib.open_set_figures(
+        val,
+        test,
+        labels,
+        val_truth,
+        ["a", "oos", "b"],
+        min_oos_recall=1.0,
+        nearest=(val_nearest, test_nearest),
+    )
+    assert result["score"] == "rank_mean"
+    assert set(result["candidates"]) == {"top_in_scope", "top_in_scope_minus_oos", "rank_mean"}
+    assert result["validation"]["in_scope_accuracy"] == 1.0
+    assert result["test"] == {"in_scope_accuracy": 1.0, "oos_recall": 1.0, "oos_precision": 1.0}
+
+
+def test_rank_mean_ranks_each_score_against_its_validation_values() -> None:
+    val_parts = [np.array([1.0, 2.0, 3.0, 4.0]), np.array([10.0, 40.0, 30.0, 20.0])]
+    test_parts = [np.array([2.5, 0.0]), np.array([100.0, 0.0])]
+    val, test = ib.rank_mean(val_parts, test_parts)
+    assert val.tolist() == [0.0, 0.5, 0.5, 0.5]
+    assert test.tolist() == [0.75, 0.0]
+
+
 def test_the_validation_recall_floor_shrinks_towards_the_target_with_more_questions() -> None:
     assert ib.validation_recall_floor(100) == 0.83  # CLINC150's validation split
     floors = [ib.validation_recall_floor(n) for n in (20, 100, 1000, 100_000)]

@@ -1033,11 +1033,26 @@ def run(
     reached = headline(results["fused"])
     out_of_scope = None
     if bench.oos_target is not None:
-        from assistant.moderation.training.intent_benchmarks import open_set_figures
+        from assistant.moderation.training.intent_benchmarks import (
+            OOS,
+            OPEN_SET_NEAREST,
+            nearest_similarity,
+            open_set_figures,
+        )
 
         [(split, examples)] = tests.items()
+        # The recipe's nearest-neighbour evidence (frozen e5); the pipeline check skips it.
+        in_scope_fit = [e for e in fit if e.label != OOS]
+        nearest = (
+            None
+            if quick
+            else (
+                nearest_similarity(in_scope_fit, val, OPEN_SET_NEAREST),
+                nearest_similarity(in_scope_fit, examples, OPEN_SET_NEAREST),
+            )
+        )
         out_of_scope = open_set_figures(
-            val_fused, fused[split], labels, val_truth, [e.label for e in examples]
+            val_fused, fused[split], labels, val_truth, [e.label for e in examples], nearest=nearest
         )
         reached = out_of_scope["test"]["in_scope_accuracy"]
         reached_target = (

@@ -98,6 +98,8 @@ EMBEDDERS: dict[str, list[EmbedderRef]] = {
     "clinc150": [USE, E5],
     "arbanking77": [USE, E5],
 }
+# The embedder whose nearest-training-example cosine is out-of-scope evidence (CLINC150).
+OPEN_SET_NEAREST = E5
 EMBEDDING_WEIGHT = 2.0
 # Per-embedder weights (USE, e5) on the L2-normalized embeddings next to the TF-IDF block,
 # chosen on validation data only: a stratified 15% of BANKING77 train (accuracy 0.932 vs 0.926
@@ -257,14 +259,17 @@ def open_set_figures(
     test_truth: Sequence[str],
     *,
     min_oos_recall: float | None = None,
+    nearest: tuple[Matrix, Matrix] | None = None,
 ) -> dict[str, Any]:
     """Out-of-scope decision on class probabilities (an ``oos`` column allowed): the in-scope
     argmax, rejected below a threshold set on validation data for ``min_oos_recall``.
 
-    Two scores are tried: the top in-scope probability, and that probability minus the
-    ``oos`` class's; the one with the better validation in-scope accuracy at the threshold is
-    kept (ties → the first), so the test split chooses nothing. ``min_oos_recall`` defaults
-    to ``validation_recall_floor`` of the validation split's out-of-scope count.
+    Scores tried: the top in-scope probability, that probability minus the ``oos`` class's
+    and, given ``nearest`` (each validation and test example's cosine to its nearest in-scope
+    training example), the recipe's score: the rank mean of those three (``rank_mean``). The
+    one with the best validation in-scope accuracy at its threshold is kept (ties → the
+    earlier), so the test split chooses nothing. ``min_oos_recall`` defaults to
+    ``validation_recall_floor`` of the validation split's out-of-scope count.
     """
     if min_oos_recall is None:
         min_oos_recall = validation_recall_floor(sum(t == OOS for t in val_truth))
@@ -282,6 +287,10 @@ def open_set_figures(
 
     val_predicted, val_scores = parts(val_proba)
     test_predicted, test_scores = parts(test_proba)
+    if nearest is not None:
+        val_parts = [*val_scores.values(), nearest[0]]
+        test_parts = [*test_scores.values(), nearest[1]]
+        val_scores["rank_mean"], test_scores["rank_mean"] = rank_mean(val_parts, test_parts)
     candidates: dict[str, dict[str, Any]] = {}
     for name, val_score in val_scores.items():
         threshold = choose_threshold(
@@ -292,9 +301,10 @@ def open_set_figures(
             "validation": oos_figures(val_score, val_predicted, val_truth, threshold),
             "test": oos_figures(test_scores[name], test_predicted, test_truth, threshold),
         }
+    order = list(candidates)
     chosen = max(
         candidates,
-        key=lambda n: (candidates[n]["validation"]["in_scope_accuracy"], n == "top_in_scope"),
+        key=lambda n: (candidates[n]["validation"]["in_scope_accuracy"], -order.index(n)),
     )
     kept = [i for i, t in enumerate(test_truth) if t != OOS]
     return {
@@ -322,6 +332,14 @@ def nearest_similarity(
 def rank_scale(values: Matrix, reference: Matrix) -> Matrix:
     """Share of ``reference`` values below each value (a monotone map onto [0, 1])."""
     return np.searchsorted(np.sort(reference), values) / len(reference)
+
+
+def rank_mean(val_parts: Sequence[Matrix], test_parts: Sequence[Matrix]) -> tuple[Matrix, Matrix]:
+    """Several in-scope scores made one: the mean of their ranks, each ranked against its
+    validation values (scales differ; ranks do not), for the validation and the test rows."""
+    val = np.mean([rank_scale(v, v) for v in val_parts], axis=0)
+    test = np.mean([rank_scale(t, v) for t, v in zip(test_parts, val_parts, strict=True)], axis=0)
+    return np.asarray(val, np.float64), np.asarray(test, np.float64)
 
 
 def _subsample(examples: list[Example], per_label: int) -> list[Example]:
@@ -409,17 +427,14 @@ def clinc150(shared: Path, quick: bool) -> dict[str, Any]:
     # margin over the out-of-scope class's and the nearest in-scope training example's cosine
     # (e5), each ranked against the validation split. Chosen on validation among top
     # probability, margins, kNN cosines (e5/USE) and their rank means.
-    knn_ref = _embedders("clinc150", quick)[-1]
+    knn_ref = USE if quick else OPEN_SET_NEAREST
     in_scope_train = [e for e in train if e.label != OOS]
     val_knn = nearest_similarity(in_scope_train, val, knn_ref)
     test_knn = nearest_similarity(in_scope_train, test, knn_ref)
     columns = [0, 2] if oos_column is not None else [0, 1]
     val_parts = [val_evidence[:, j] for j in columns] + [val_knn]
     test_parts = [evidence[:, j] for j in columns] + [test_knn]
-    val_score = np.mean([rank_scale(v, v) for v in val_parts], axis=0)
-    test_score = np.mean(
-        [rank_scale(t, v) for t, v in zip(test_parts, val_parts, strict=True)], axis=0
-    )
+    val_score, test_score = rank_mean(val_parts, test_parts)
     truth = [e.label for e in test]
     in_scope = [i for i, t in enumerate(truth) if t != OOS]
     floor = validation_recall_floor(sum(t == OOS for t in val_truth))
