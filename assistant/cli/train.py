@@ -46,8 +46,9 @@ def train(
     encoder: Annotated[
         str | None,
         typer.Option(
-            help="finetune: `e5` (multilingual-e5-small, default) or `minilm` "
-            "(all-MiniLM-L6-v2, English only)."
+            help="finetune: `e5` (multilingual-e5-small, default), `minilm` "
+            "(all-MiniLM-L6-v2, English only), or several joined by commas (`e5,minilm`: "
+            "each trained with its own settings, their probabilities averaged)."
         ),
     ] = None,
     method: Annotated[

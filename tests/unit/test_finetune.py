@@ -365,3 +365,59 @@ def test_report_and_card_name_the_command_that_repeats_the_run(
     card = (tmp_path / "models" / "fake" / "MODEL_CARD.md").read_text()
     assert "method `top`;" in card and "LoRA" not in card
     assert "seeds 13–14, probabilities averaged" in card
+
+
+def test_several_encoders_are_trained_with_their_own_settings_and_averaged(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def run(encoder: str) -> dict[str, Any]:
+        return _run_fake(
+            monkeypatch,
+            tmp_path,
+            _fake_benchmark(False),
+            {**FAST.to_json(), "epochs": 1, "encoder": encoder},
+            models=encoder,
+            save=True,
+            probabilities_path=tmp_path / f"{encoder}.npz",
+        )
+
+    both = run("e5,minilm")
+    val = {}
+    for encoder in ("e5", "minilm"):
+        run(encoder)
+        val[encoder] = np.load(tmp_path / f"{encoder}.npz")["val_finetuned"]
+    combined = np.load(tmp_path / "e5,minilm.npz")["val_finetuned"]
+    assert not np.allclose(val["e5"], val["minilm"])  # the prefix differs: "query: " or none
+    assert np.allclose(combined, (val["e5"] + val["minilm"]) / 2, atol=1e-5)
+    assert [m["encoder"] for m in both["recipe"]["members"]] == ["e5", "minilm"]
+    assert [(r["encoder"], r["seed"]) for r in both["seed_runs"]] == [("e5", 13), ("minilm", 13)]
+    saved = tmp_path / "e5,minilm" / "fake"
+    assert (saved / "e5-seed13" / "adapter.safetensors").is_file()
+    assert (saved / "minilm-seed13" / "adapter.safetensors").is_file()
+    assert "Encoders averaged" in (saved / "MODEL_CARD.md").read_text()
+
+
+def test_each_encoder_gets_the_benchmarks_settings_for_it() -> None:
+    clinc = ft.BENCHMARKS["clinc150"]
+    e5, minilm = ft.member_configs(clinc, {"encoder": "e5,minilm", "seeds": 2})
+    assert (e5.encoder, e5.method, e5.top_layers, e5.lr) == ("e5", "lora", 4, 0.002)
+    assert (minilm.encoder, minilm.method, minilm.top_layers, minilm.lr) == (
+        "minilm",
+        "top",
+        6,
+        1e-4,
+    )
+    assert e5.head_lr == minilm.head_lr == 0.01
+    assert e5.seeds == minilm.seeds == 2
+    [only] = ft.member_configs(clinc, {"encoder": "minilm", "lr": 3e-5})
+    assert only.lr == 3e-5 and only.method == "top"
+    [olid] = ft.member_configs(ft.BENCHMARKS["olid"], {})
+    assert (olid.encoder, olid.method, olid.lr, olid.seeds) == ("minilm", "top", 1e-4, 3)
+
+
+def test_a_list_of_encoders_is_checked_before_any_work(tmp_path: Path) -> None:
+    for listed in ("e5,e5", "e5,", "e5,bert"):
+        with pytest.raises(ValueError, match=r"distinct names|unknown encoder 'bert'"):
+            ft.run("youtube", tmp_path / "no-data", overrides={"encoder": listed})
+    with pytest.raises(ValueError, match="English only and ajgt is Arabic"):
+        ft.run("ajgt", tmp_path / "no-data", overrides={"encoder": "e5,minilm"})

@@ -557,6 +557,8 @@ class Benchmark:
     # the headline is then the in-scope accuracy after rejection.
     oos_target: float | None = None
     arabic: bool = False  # an English-only encoder cannot read it
+    # Settings for one encoder on this benchmark, over ``defaults`` (e.g. MiniLM's rates).
+    encoder_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _columns(classes: Sequence[Any], labels: Sequence[str]) -> list[int]:
@@ -688,6 +690,9 @@ def _intent_recipe(
     return [model.predict_proba_from(m)[:, cols] for m in margins]
 
 
+# MiniLM has six layers: all of them are unfrozen, at a rate for full fine-tuning.
+MINILM_ALL_LAYERS: dict[str, Any] = {"method": "top", "top_layers": 6, "lr": 1e-4}
+
 BENCHMARKS: dict[str, Benchmark] = {
     "ajgt": Benchmark(
         "ajgt",
@@ -732,17 +737,8 @@ BENCHMARKS: dict[str, Benchmark] = {
         # The English MiniLM, all six layers, three seeds: on validation (argmax, fused) 0.7636
         # against e5's 0.7566 (top 4 layers, LoRA). Offsets only where they generalize within
         # the validation split ("auto"): on the first MiniLM run they did not (-0.004).
-        {
-            "encoder": "minilm",
-            "method": "top",
-            "top_layers": 6,
-            "lr": 1e-4,
-            "head_lr": 2e-3,
-            "epochs": 4,
-            "evals_per_epoch": 2,
-            "seeds": 3,
-            "decision": "auto",
-        },
+        {"encoder": "minilm", "evals_per_epoch": 2, "seeds": 3, "decision": "auto"},
+        encoder_defaults={"minilm": MINILM_ALL_LAYERS | {"head_lr": 2e-3, "epochs": 4}},
     ),
     "lhsab": Benchmark(
         "lhsab",
@@ -791,6 +787,7 @@ BENCHMARKS: dict[str, Benchmark] = {
             "seeds": 3,
         },
         oos_target=0.75,
+        encoder_defaults={"minilm": MINILM_ALL_LAYERS | {"head_lr": 0.01, "epochs": 4}},
     ),
 }
 
@@ -854,6 +851,18 @@ def model_card(report: dict[str, Any]) -> str:
         if cfg["seeds"] == 1
         else f"seeds {cfg['seed']}–{cfg['seed'] + cfg['seeds'] - 1}, probabilities averaged"
     )
+    members = report["recipe"].get("members", [])
+    ensemble = (
+        "\n- Encoders averaged (each with its own settings; the method line is the first's): "
+        + "; ".join(
+            f"{m['encoder']} (`{m['finetune']['method']}`, top {m['finetune']['top_layers']} "
+            f"layers, lr {m['finetune']['lr']}, head {m['finetune']['head_lr']}, up to "
+            f"{m['finetune']['epochs']} epochs; validation {m['validation'][metric]})"
+            for m in members
+        )
+        if len(members) > 1
+        else ""
+    )
     return f"""# Fine-tuned encoder: {report["title"]}
 
 Adapter and classification head for {report["recipe"]["encoder"]}
@@ -865,7 +874,7 @@ are not stored here.
 - Adapted: top {cfg["top_layers"]} layers, method `{cfg["method"]}`{lora}; mean pooling,
   dropout {cfg["dropout"]}, linear head; AdamW lr {cfg["lr"]} (head {cfg["head_lr"]}),
   batch {cfg["batch_size"]}, up to {cfg["epochs"]} epochs, early stopping on validation
-  {metric}; {seeds}; {cfg["threads"]} CPU threads.
+  {metric}; {seeds}; {cfg["threads"]} CPU threads.{ensemble}
 - Fused with the dataset's recipe ({report["recipe"]["partner"]}):
   `{fusion["weight_finetuned"]} × p_finetuned + {round(1 - fusion["weight_finetuned"], 2)} ×
   p_recipe`, weight chosen by {fusion["criterion"]} on the validation split
@@ -895,6 +904,79 @@ platforms. The validation split is small, so the fusion weight is coarse.
 """
 
 
+def member_configs(bench: Benchmark, overrides: dict[str, Any]) -> list[FinetuneConfig]:
+    """One configuration per encoder named (``e5,minilm`` names two): the benchmark's
+    defaults, then that encoder's own defaults for it, then the caller's options."""
+    names = [
+        n.strip() for n in str({**bench.defaults, **overrides}.get("encoder", "e5")).split(",")
+    ]
+    if not all(names) or len(set(names)) != len(names):
+        raise ValueError(f"encoders must be distinct names joined by commas, got {names}")
+    configs = []
+    for name in names:
+        spec = encoders.get(name)
+        if bench.arabic and spec.english_only:
+            multilingual = ", ".join(
+                e.name for e in encoders.ENCODERS.values() if not e.english_only
+            )
+            raise ValueError(
+                f"encoder {name!r} reads English only and {bench.name} is Arabic; "
+                f"choose a multilingual encoder ({multilingual})"
+            )
+        settings = {**bench.defaults, **bench.encoder_defaults.get(name, {}), **overrides}
+        configs.append(
+            replace(FinetuneConfig(metric=bench.metric), **{**settings, "encoder": name})
+        )
+    return configs
+
+
+@dataclass
+class Member:
+    """One encoder's seeds in a run, with their averaged probabilities."""
+
+    cfg: FinetuneConfig
+    runs: list[TrainResult]
+    val_proba: Proba
+    test_proba: dict[str, Proba]
+
+
+def train_member(
+    cfg: FinetuneConfig,
+    fit: Sequence[Example],
+    val: Sequence[Example],
+    tests: dict[str, list[Example]],
+    labels: Sequence[str],
+    encoder_dir: Path | None,
+    log: Callable[[str], None],
+) -> Member:
+    """``cfg.seeds`` models of one encoder (seeds share the frozen bottom's states)."""
+    runs: list[TrainResult] = []
+    for offset in range(cfg.seeds):
+        # a fresh copy each time: adapters are injected in place
+        encoder, tokenizer = load_encoder(encoder_dir, cfg.encoder)
+        runs.append(
+            train_classifier(
+                fit,
+                val,
+                labels,
+                replace(cfg, seed=cfg.seed + offset),
+                encoder=encoder,
+                tokenizer=tokenizer,
+                log=log,
+                bottom=runs[0].bottom if runs else None,
+            )
+        )
+    for r in runs:  # free the training states before the next member or the recipe needs memory
+        r.bottom = ([], [])
+    model = runs[0].model
+    # Seeds differ only above the frozen bottom: each test text goes through it once.
+    test_proba = {}
+    for name, examples in tests.items():
+        bottom = model.bottom_states(model.tokenize([e.text for e in examples]))
+        test_proba[name] = _mean([r.model.predict_states(bottom) for r in runs])
+    return Member(cfg, runs, _mean([r.val_proba for r in runs]), test_proba)
+
+
 def run(
     dataset: str,
     shared: Path,
@@ -917,17 +999,12 @@ def run(
         raise ValueError(f"unknown dataset {dataset!r}; choose one of: {', '.join(BENCHMARKS)}")
     bench = BENCHMARKS[dataset]
     started = time.perf_counter()
-    cfg = replace(FinetuneConfig(metric=bench.metric), **{**bench.defaults, **(overrides or {})})
+    configs = member_configs(bench, overrides or {})
+    cfg = configs[0]  # run-level settings (seeds, decision) are the same in every member
     if cfg.decision not in DECISIONS:
         choices = ", ".join(DECISIONS)
         raise ValueError(f"unknown decision {cfg.decision!r}; choose one of: {choices}")
-    encoder_spec = encoders.get(cfg.encoder)
-    if bench.arabic and encoder_spec.english_only:
-        multilingual = ", ".join(e.name for e in encoders.ENCODERS.values() if not e.english_only)
-        raise ValueError(
-            f"encoder {cfg.encoder!r} reads English only and {dataset} is Arabic; "
-            f"choose a multilingual encoder ({multilingual})"
-        )
+    specs = [encoders.get(c.encoder) for c in configs]
     train, val, tests = bench.splits(shared)
     validation_source = (
         "official"
@@ -944,39 +1021,18 @@ def run(
 
         fit, val = fixed_sample(fit, 200), fixed_sample(val, 80)
         tests = {k: fixed_sample(v, 80) for k, v in tests.items()}
-        cfg = replace(cfg, epochs=1, max_length=min(cfg.max_length, 32))
+        configs = [replace(c, epochs=1, max_length=min(c.max_length, 32)) for c in configs]
     labels = sorted({e.label for e in train})
     log(
         f"{dataset}: fit {len(fit)}, validation {len(val)}, "
         f"tests {[len(t) for t in tests.values()]}"
     )
 
-    runs: list[TrainResult] = []
-    for offset in range(cfg.seeds):
-        # a fresh copy each time: adapters are injected in place
-        encoder, tokenizer = load_encoder(encoder_dir, cfg.encoder)
-        runs.append(
-            train_classifier(
-                fit,
-                val,
-                labels,
-                replace(cfg, seed=cfg.seed + offset),
-                encoder=encoder,
-                tokenizer=tokenizer,
-                log=log,
-                bottom=runs[0].bottom if runs else None,
-            )
-        )
-    for r in runs:  # free the training states before the partner recipe needs the memory
-        r.bottom = ([], [])
+    members = [train_member(c, fit, val, tests, labels, encoder_dir, log) for c in configs]
+    runs = [r for m in members for r in m.runs]
     result = runs[0]
-    val_ft = _mean([r.val_proba for r in runs])
-    # Seeds differ only above the frozen bottom: each test text goes through it once.
-    test_bottom = {
-        k: result.model.bottom_states(result.model.tokenize([e.text for e in v]))
-        for k, v in tests.items()
-    }
-    test_ft = {k: _mean([r.model.predict_states(test_bottom[k]) for r in runs]) for k in tests}
+    val_ft = _mean([m.val_proba for m in members])
+    test_ft = {k: _mean([m.test_proba[k] for m in members]) for k in tests}
 
     recipe_started = time.perf_counter()
     if quick:  # the partner recipe is not part of a pipeline check: uniform probabilities
@@ -1105,11 +1161,23 @@ def run(
         },
         "per_test_split": results,
         "recipe": {
-            "encoder": encoder_spec.description,
-            "encoder_license": encoder_spec.license,
-            "input": f"{encoder_spec.prefix!r} + normalize(text).clean",
+            "encoder": " + ".join(spec.description for spec in specs),
+            "encoder_license": "; ".join(dict.fromkeys(spec.license for spec in specs)),
+            "input": "; ".join(
+                dict.fromkeys(f"{spec.prefix!r} + normalize(text).clean" for spec in specs)
+            ),
             "finetune": cfg.to_json(),
-            "trainable_parameters": result.model.parameter_count(),
+            "members": [
+                {
+                    "encoder": m.cfg.encoder,
+                    "finetune": m.cfg.to_json(),
+                    "validation": _figures(bench.metric, val_truth, m.val_proba, labels),
+                    "test_alone": headline(per_test(m.test_proba)),
+                }
+                for m in members
+            ],
+            "members_combined": "probabilities averaged over seeds, then over encoders",
+            "trainable_parameters": sum(m.runs[0].model.parameter_count() for m in members),
             "partner": bench.recipe_name,
             "partner_training": "fit part for validation probabilities; whole training split "
             "for test probabilities",
@@ -1126,12 +1194,14 @@ def run(
         "best_step": result.best_step,
         "seed_runs": [
             {
-                "seed": cfg.seed + offset,
+                "encoder": m.cfg.encoder,
+                "seed": m.cfg.seed + offset,
                 "best_step": r.best_step,
                 "best_validation": r.best_validation,
                 "seconds": r.seconds,
             }
-            for offset, r in enumerate(runs)
+            for m in members
+            for offset, r in enumerate(m.runs)
         ],
         "seeds": {"torch_python_numpy": cfg.seed, "validation_split": VALIDATION_SEED},
         "seconds": {
@@ -1159,15 +1229,20 @@ def run(
         }
         if len(runs) == 1:
             size = save_adapter(result, directory, meta)
-        else:  # one adapter per seed; their probabilities are averaged
-            for offset, r in enumerate(runs):
-                save_adapter(r, directory / f"seed{cfg.seed + offset}", meta)
+        else:  # one adapter per encoder and seed; their probabilities are averaged
+            for m in members:
+                named = f"{m.cfg.encoder}-" if len(members) > 1 else ""
+                for offset, r in enumerate(m.runs):
+                    member_meta = {**meta, "finetune": m.cfg.to_json()}
+                    save_adapter(r, directory / f"{named}seed{m.cfg.seed + offset}", member_meta)
             size = _artifact_size(directory)
         report["adapter"] = {"path": str(directory), "bytes": size}
         (directory / "MODEL_CARD.md").write_text(model_card(report), "utf-8")
     else:
-        state_bytes = len(runs) * sum(
-            v.numel() * v.element_size() for v in result.model.state().values()
+        state_bytes = sum(
+            len(m.runs)
+            * sum(v.numel() * v.element_size() for v in m.runs[0].model.state().values())
+            for m in members
         )
         report["adapter"] = {"path": None, "bytes_if_saved": int(state_bytes)}
     if probabilities_path is not None:
