@@ -1004,10 +1004,9 @@ def run(
     bench = BENCHMARKS[dataset]
     started = time.perf_counter()
     configs = member_configs(bench, overrides or {})
-    cfg = configs[0]  # run-level settings (seeds, decision) are the same in every member
-    if cfg.decision not in DECISIONS:
+    if configs[0].decision not in DECISIONS:
         choices = ", ".join(DECISIONS)
-        raise ValueError(f"unknown decision {cfg.decision!r}; choose one of: {choices}")
+        raise ValueError(f"unknown decision {configs[0].decision!r}; choose one of: {choices}")
     specs = [encoders.get(c.encoder) for c in configs]
     train, val, tests = bench.splits(shared)
     validation_source = (
@@ -1026,6 +1025,7 @@ def run(
         fit, val = fixed_sample(fit, 200), fixed_sample(val, 80)
         tests = {k: fixed_sample(v, 80) for k, v in tests.items()}
         configs = [replace(c, epochs=1, max_length=min(c.max_length, 32)) for c in configs]
+    cfg = configs[0]  # run-level settings (decision, threads) are the same in every member
     labels = sorted({e.label for e in train})
     log(
         f"{dataset}: fit {len(fit)}, validation {len(val)}, "
@@ -1103,14 +1103,12 @@ def run(
         [(split, examples)] = tests.items()
         # The recipe's nearest-neighbour evidence (frozen e5); the pipeline check skips it.
         in_scope_fit = [e for e in fit if e.label != OOS]
-        nearest = (
-            None
-            if quick
-            else (
-                nearest_similarity(in_scope_fit, val, OPEN_SET_NEAREST),
-                nearest_similarity(in_scope_fit, examples, OPEN_SET_NEAREST),
+        nearest = None
+        if not quick:
+            val_nearest, test_nearest = nearest_similarity(
+                in_scope_fit, [val, examples], OPEN_SET_NEAREST
             )
-        )
+            nearest = (val_nearest, test_nearest)
         out_of_scope = open_set_figures(
             val_fused, fused[split], labels, val_truth, [e.label for e in examples], nearest=nearest
         )

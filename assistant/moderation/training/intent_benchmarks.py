@@ -321,12 +321,14 @@ def open_set_figures(
 
 
 def nearest_similarity(
-    train: Sequence[Example], examples: Sequence[Example], ref: EmbedderRef
-) -> Matrix:
-    """Cosine similarity of each example to its nearest training example."""
-    reference = embed_examples(train, ref)
-    vectors = embed_examples(examples, ref)
-    return np.asarray((vectors @ reference.T).max(axis=1), np.float64)
+    train: Sequence[Example], groups: Sequence[Sequence[Example]], ref: EmbedderRef
+) -> list[Matrix]:
+    """For each group, every example's cosine similarity to its nearest training example
+    (the training examples are embedded once for all groups)."""
+    reference = embed_examples(train, ref).T
+    return [
+        np.asarray((embed_examples(g, ref) @ reference).max(axis=1), np.float64) for g in groups
+    ]
 
 
 def rank_scale(values: Matrix, reference: Matrix) -> Matrix:
@@ -429,8 +431,7 @@ def clinc150(shared: Path, quick: bool) -> dict[str, Any]:
     # probability, margins, kNN cosines (e5/USE) and their rank means.
     knn_ref = USE if quick else OPEN_SET_NEAREST
     in_scope_train = [e for e in train if e.label != OOS]
-    val_knn = nearest_similarity(in_scope_train, val, knn_ref)
-    test_knn = nearest_similarity(in_scope_train, test, knn_ref)
+    val_knn, test_knn = nearest_similarity(in_scope_train, [val, test], knn_ref)
     columns = [0, 2] if oos_column is not None else [0, 1]
     val_parts = [val_evidence[:, j] for j in columns] + [val_knn]
     test_parts = [evidence[:, j] for j in columns] + [test_knn]
