@@ -43,3 +43,24 @@ def test_quick_run_of_the_english_encoder_on_youtube(shared_data: Path, tmp_path
     # all six layers and the head: about 10.7M weights; the 11.7M of the embeddings stay frozen
     assert 10_000_000 < report["recipe"]["trainable_parameters"] < 15_000_000
     assert report["validation"]["finetuned"]["accuracy"] >= 0.7, report["validation"]
+
+
+def test_the_joint_spam_partner_learns_from_the_other_sources_only(shared_data: Path) -> None:
+    from assistant.moderation.training.common import Example, remove_overlap
+    from assistant.moderation.training.spam import load_splits
+
+    [partner] = ft.BENCHMARKS["sms"].partners
+    extra = partner.extra_training(shared_data)
+    sources = {e.meta["source"] for e in extra}
+    assert "sms" not in sources and {"youtube", "arabic"} <= sources
+    assert any(e.label == "ham" and e.meta["source"] in {"osact", "banking77"} for e in extra)
+    sms_test = load_splits(shared_data).test["sms"]
+    assert len(remove_overlap(extra, sms_test)) == len(extra)  # no SMS test text among them
+    # trained with them, the partner still scores SMS texts as SMS spam and ham
+    train = load_splits(shared_data).train["sms"]
+    probe = [
+        Example("WINNER!! Call 09061701461 to claim your £900 prize", "spam"),
+        Example("ok see you at home later", "ham"),
+    ]
+    [proba] = partner.recipe([*train, *extra], [probe], ["ham", "spam"])
+    assert proba[0, 1] > 0.5 > proba[1, 1]

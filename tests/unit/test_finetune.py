@@ -421,3 +421,69 @@ def test_a_list_of_encoders_is_checked_before_any_work(tmp_path: Path) -> None:
             ft.run("youtube", tmp_path / "no-data", overrides={"encoder": listed})
     with pytest.raises(ValueError, match="English only and ajgt is Arabic"):
         ft.run("ajgt", tmp_path / "no-data", overrides={"encoder": "e5,minilm"})
+
+
+def test_the_partner_with_the_lower_validation_log_loss_is_kept() -> None:
+    labels = ["neg", "pos"]
+    truth = ["neg", "pos"] * 10
+    finetuned = np.array([[0.6, 0.4] if t == "neg" else [0.4, 0.6] for t in truth])
+    sharp = np.array([[0.95, 0.05] if t == "neg" else [0.05, 0.95] for t in truth])
+    tests = {"test": sharp[:2]}
+    candidates = [
+        ft.PartnerProbabilities("own", "own recipe", np.full_like(sharp, 0.5), tests),
+        ft.PartnerProbabilities("joint", "joint recipe", sharp, tests),
+    ]
+    chosen, weight, table, rows = ft.choose_partner(
+        finetuned, candidates, truth, labels, metric="macro_f1"
+    )
+    assert chosen.name == "joint" and weight < 0.5 and len(table) == len(ft.FUSION_GRID)
+    assert [r["chosen"] for r in rows] == [False, True]
+    assert rows[1]["validation_fused_log_loss"] < rows[0]["validation_fused_log_loss"]
+    # a tie keeps the benchmark's own recipe
+    same = [candidates[1], ft.PartnerProbabilities("copy", "copy", sharp, tests)]
+    assert ft.choose_partner(finetuned, same, truth, labels, metric="macro_f1")[0].name == "joint"
+
+
+def test_a_further_partner_learns_from_its_extra_data_and_is_chosen_on_validation(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def knows_the_words_it_was_trained_on(
+        train: list[Example], groups: list[list[Example]], labels: list[str]
+    ) -> list[Any]:
+        vocabulary = {
+            w: e.label for e in train if e.meta.get("source") == "extra" for w in [e.text]
+        }
+        seen.setdefault("extra_sizes", []).append(
+            sum(e.meta.get("source") == "extra" for e in train)
+        )
+        rows = []
+        for group in groups:
+            probs = []
+            for e in group:
+                label = next((v for w, v in vocabulary.items() if w in e.text.split()), None)
+                probs.append(
+                    [0.5, 0.5] if label is None else [0.9, 0.1] if label == "neg" else [0.1, 0.9]
+                )
+            rows.append(np.array(probs))
+        return rows
+
+    def extra(shared: Path) -> list[Example]:
+        seen["shared"] = shared
+        words = [(w, label) for label, group in WORDS.items() for w in group]
+        held_out_copy = synthetic(20, 5)[0]  # a test text: must not reach the partner
+        return [Example(w, label, {"source": "extra"}) for w, label in words] + [
+            Example(held_out_copy.text, held_out_copy.label, {"source": "extra"})
+        ]
+
+    bench = _fake_benchmark(False)
+    bench.partners = (
+        ft.Partner("joint", "words partner", knows_the_words_it_was_trained_on, extra),
+    )
+    report = _run_fake(monkeypatch, tmp_path, bench, {**FAST.to_json(), "epochs": 1})
+    rows = report["fusion"]["partners"]
+    assert [r["name"] for r in rows] == ["own", "joint"]
+    assert [r["chosen"] for r in rows] == [False, True]
+    assert report["recipe"]["partner"] == "words partner"
+    assert seen["shared"] == tmp_path and seen["extra_sizes"] == [8, 8]

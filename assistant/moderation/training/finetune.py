@@ -34,7 +34,7 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from assistant.backends.errors import BackendNotInstalledError
 from assistant.moderation.training import encoders
-from assistant.moderation.training.common import Example, stratified_split
+from assistant.moderation.training.common import Example, remove_overlap, stratified_split
 from assistant.text.normalize import normalize
 
 Proba = npt.NDArray[np.float64]
@@ -458,6 +458,84 @@ def choose_fusion_weight(
     return float(best["weight"]), table
 
 
+@dataclass
+class PartnerProbabilities:
+    """One partner candidate's probabilities on the validation split and on each test."""
+
+    name: str
+    description: str
+    validation: Proba
+    tests: dict[str, Proba]
+
+
+def choose_partner(
+    p_finetuned: Proba,
+    candidates: Sequence[PartnerProbabilities],
+    truth: Sequence[str],
+    labels: Sequence[str],
+    *,
+    metric: str,
+) -> tuple[PartnerProbabilities, float, list[dict[str, float]], list[dict[str, Any]]]:
+    """The partner and fusion weight with the lowest validation log-loss (the first candidate
+    wins ties): the chosen candidate, its weight, its weight grid, and one row per candidate."""
+    rows: list[dict[str, Any]] = []
+    best: tuple[float, int] | None = None
+    tables = []
+    for index, candidate in enumerate(candidates):
+        weight, table = choose_fusion_weight(
+            p_finetuned, candidate.validation, truth, labels, metric=metric
+        )
+        at_weight = next(row for row in table if row["weight"] == weight)
+        tables.append((weight, table))
+        rows.append(
+            {
+                "name": candidate.name,
+                "description": candidate.description,
+                "weight_finetuned": weight,
+                "validation_fused_log_loss": at_weight["log_loss"],
+                f"validation_fused_{metric}": at_weight[metric],
+                f"validation_alone_{metric}": round(
+                    score(metric, truth, [labels[i] for i in candidate.validation.argmax(1)]), 4
+                ),
+            }
+        )
+        if best is None or at_weight["log_loss"] < best[0]:
+            best = (at_weight["log_loss"], index)
+    assert best is not None, "at least one partner candidate"
+    index = best[1]
+    for n, row in enumerate(rows):
+        row["chosen"] = n == index
+    return candidates[index], tables[index][0], tables[index][1], rows
+
+
+def partner_probabilities(
+    bench: Benchmark,
+    shared: Path,
+    fit: list[Example],
+    val: list[Example],
+    train: list[Example],
+    tests: dict[str, list[Example]],
+    labels: list[str],
+) -> list[PartnerProbabilities]:
+    """The benchmark's own recipe and each further partner, trained on the fit part for the
+    validation probabilities and on the whole training split for the test probabilities."""
+    held_out = [*val, *(e for items in tests.values() for e in items)]
+    out = []
+    for name, description, recipe, extra in [
+        ("own", bench.recipe_name, bench.recipe, []),
+        *(
+            (p.name, p.description, p.recipe, remove_overlap(p.extra_training(shared), held_out))
+            for p in bench.partners
+        ),
+    ]:
+        [on_val] = recipe([*fit, *extra], [val], labels)
+        on_tests = recipe([*train, *extra], [val, *tests.values()], labels)[1:]
+        out.append(
+            PartnerProbabilities(name, description, on_val, dict(zip(tests, on_tests, strict=True)))
+        )
+    return out
+
+
 OFFSET_GRID = tuple(round(v, 2) for v in np.arange(-1.5, 1.5001, 0.1))
 
 
@@ -539,6 +617,17 @@ def offsets_gain_out_of_sample(
 Recipe = Callable[[list[Example], list[list[Example]], list[str]], list[Proba]]
 
 
+@dataclass(frozen=True)
+class Partner:
+    """A further candidate partner: ``recipe`` trained on the benchmark's training data plus
+    ``extra_training`` (e.g. the other sources the shipped joint model learns from)."""
+
+    name: str
+    description: str
+    recipe: Recipe
+    extra_training: Callable[[Path], list[Example]]
+
+
 @dataclass
 class Benchmark:
     """One dataset: its splits (from the existing loaders) and its existing recipe."""
@@ -559,6 +648,9 @@ class Benchmark:
     arabic: bool = False  # an English-only encoder cannot read it
     # Settings for one encoder on this benchmark, over ``defaults`` (e.g. MiniLM's rates).
     encoder_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Further partner candidates; the run keeps the one whose fusion has the lowest validation
+    # log-loss (the criterion of the fusion weight), ``recipe`` winning ties.
+    partners: tuple[Partner, ...] = ()
 
 
 def _columns(classes: Sequence[Any], labels: Sequence[str]) -> list[int]:
@@ -618,6 +710,42 @@ def _spam_recipe(
     model = fit_text_model(train, balance=False, char_features=300_000, word_features=100_000)
     cols = _columns(model.classes_, labels)
     return [np.asarray(model.predict_proba(views(g)))[:, cols] for g in groups]
+
+
+def _spam_joint_recipe(
+    train: list[Example], groups: list[list[Example]], labels: list[str]
+) -> list[Proba]:
+    """The shipped spam recipe (``spam.train``): the same features and LR, every source group
+    given the same total weight."""
+    from assistant.moderation.training.common import views
+    from assistant.moderation.training.spam import fit_text_model
+
+    model = fit_text_model(train, balance=True, char_features=300_000, word_features=100_000)
+    cols = _columns(model.classes_, labels)
+    return [np.asarray(model.predict_proba(views(g)))[:, cols] for g in groups]
+
+
+def _spam_other_sources(source: str) -> Callable[[Path], list[Example]]:
+    """The shipped spam model's training data other than ``source``: the other spam sets and
+    the extra ham (their held-out splits already removed by ``spam.load_splits``)."""
+
+    def extra(shared: Path) -> list[Example]:
+        from assistant.moderation.training.spam import load_splits
+
+        loaded = load_splits(shared)
+        return [e for key, items in loaded.train.items() if key != source for e in items]
+
+    return extra
+
+
+def _spam_joint_partner(source: str) -> Partner:
+    return Partner(
+        "joint",
+        "the shipped spam recipe: char_wb 2-5 + word 1-2 TF-IDF, LR C=30, trained with the "
+        "other spam sets and the extra ham, source groups weighted equally (spam.py)",
+        _spam_joint_recipe,
+        _spam_other_sources(source),
+    )
 
 
 def _offensive_splits(
@@ -728,6 +856,7 @@ BENCHMARKS: dict[str, Benchmark] = {
         "char_wb 2-5 + word 1-2 TF-IDF, LR C=30 (spam.py, SMS only)",
         0.9752,
         encoder_defaults={"minilm": MINILM_ENGLISH_SHORT_TEXTS},
+        partners=(_spam_joint_partner("sms"),),
     ),
     "olid": Benchmark(
         "olid",
@@ -1039,16 +1168,23 @@ def run(
     test_ft = {k: _mean([m.test_proba[k] for m in members]) for k in tests}
 
     recipe_started = time.perf_counter()
-    if quick:  # the partner recipe is not part of a pipeline check: uniform probabilities
-        val_recipe = np.full_like(val_ft, 1 / len(labels))
-        test_recipe_list = [np.full((len(v), len(labels)), 1 / len(labels)) for v in tests.values()]
-    else:
-        [val_recipe] = bench.recipe(fit, [val], labels)
-        test_recipe_list = bench.recipe(train, [val, *tests.values()], labels)[1:]
-    recipe_seconds = time.perf_counter() - recipe_started
-    test_recipe = dict(zip(tests, test_recipe_list, strict=True))
     val_truth = [e.label for e in val]
-    weight, table = choose_fusion_weight(val_ft, val_recipe, val_truth, labels, metric=bench.metric)
+    if quick:  # the partner recipe is not part of a pipeline check: uniform probabilities
+        candidates = [
+            PartnerProbabilities(
+                "own",
+                bench.recipe_name,
+                np.full_like(val_ft, 1 / len(labels)),
+                {k: np.full((len(v), len(labels)), 1 / len(labels)) for k, v in tests.items()},
+            )
+        ]
+    else:
+        candidates = partner_probabilities(bench, shared, fit, val, train, tests, labels)
+    recipe_seconds = time.perf_counter() - recipe_started
+    chosen, weight, table, partner_rows = choose_partner(
+        val_ft, candidates, val_truth, labels, metric=bench.metric
+    )
+    val_recipe, test_recipe = chosen.validation, chosen.tests
 
     val_fused = fuse(val_ft, val_recipe, weight)
     # Macro-F1 depends on the decision rule too: offsets set on the same validation split,
@@ -1151,6 +1287,7 @@ def run(
             "chosen_on": "validation split only",
             "criterion": "lowest validation log-loss on a 0.05 grid",
             "grid": table,
+            "partners": partner_rows,
         },
         "decision": {
             "rule": "argmax of log p_fused + per-class offsets"
@@ -1180,7 +1317,7 @@ def run(
             ],
             "members_combined": "probabilities averaged over seeds, then over encoders",
             "trainable_parameters": sum(m.runs[0].model.parameter_count() for m in members),
-            "partner": bench.recipe_name,
+            "partner": chosen.description,
             "partner_training": "fit part for validation probabilities; whole training split "
             "for test probabilities",
             "fusion": "w·p_finetuned + (1−w)·p_partner, w on a 0.05 grid",
@@ -1226,7 +1363,7 @@ def run(
             "finetune": cfg.to_json(),
             "fusion_weight_finetuned": weight,
             "decision_offsets": offsets,
-            "partner": bench.recipe_name,
+            "partner": chosen.description,
             "test": report["test"],
         }
         if len(runs) == 1:
