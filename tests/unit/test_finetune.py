@@ -442,6 +442,8 @@ def test_the_partner_with_the_lower_validation_log_loss_is_kept() -> None:
     # a tie keeps the benchmark's own recipe
     same = [candidates[1], ft.PartnerProbabilities("copy", "copy", sharp, tests)]
     assert ft.choose_partner(finetuned, same, truth, labels, metric="macro_f1")[0].name == "joint"
+    with pytest.raises(ValueError, match="at least one"):
+        ft.choose_partner(finetuned, [], truth, labels, metric="macro_f1")
 
 
 def test_a_further_partner_learns_from_its_extra_data_and_is_chosen_on_validation(
@@ -485,5 +487,6 @@ def test_a_further_partner_learns_from_its_extra_data_and_is_chosen_on_validatio
     rows = report["fusion"]["partners"]
     assert [r["name"] for r in rows] == ["own", "joint"]
     assert [r["chosen"] for r in rows] == [False, True]
+    assert all(0 <= r["test_alone"] <= 1 for r in rows)
     assert report["recipe"]["partner"] == "words partner"
     assert seen["shared"] == tmp_path and seen["extra_sizes"] == [8, 8]

@@ -478,6 +478,8 @@ def choose_partner(
 ) -> tuple[PartnerProbabilities, float, list[dict[str, float]], list[dict[str, Any]]]:
     """The partner and fusion weight with the lowest validation log-loss (the first candidate
     wins ties): the chosen candidate, its weight, its weight grid, and one row per candidate."""
+    if not candidates:
+        raise ValueError("choose_partner needs at least one partner candidate")
     rows: list[dict[str, Any]] = []
     best: tuple[float, int] | None = None
     tables = []
@@ -501,8 +503,7 @@ def choose_partner(
         )
         if best is None or at_weight["log_loss"] < best[0]:
             best = (at_weight["log_loss"], index)
-    assert best is not None, "at least one partner candidate"
-    index = best[1]
+    index = best[1] if best is not None else 0
     for n, row in enumerate(rows):
         row["chosen"] = n == index
     return candidates[index], tables[index][0], tables[index][1], rows
@@ -1227,6 +1228,8 @@ def run(
         return round(bench.summary(values) if bench.summary else values["test"], 4)
 
     reached = headline(results["fused"])
+    for row, candidate in zip(partner_rows, candidates, strict=True):
+        row["test_alone"] = headline(per_test(candidate.tests))  # reported, never chosen on
     out_of_scope = None
     if bench.oos_target is not None:
         from assistant.moderation.training.intent_benchmarks import (
