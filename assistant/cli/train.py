@@ -70,6 +70,10 @@ def train(
         int | None,
         typer.Option(help="finetune: train this many models (seed, seed+1, …) and average them."),
     ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(help="finetune: CPU threads torch may use (default 2).", min=1),
+    ] = None,
     decision: Annotated[
         str | None,
         typer.Option(
@@ -112,6 +116,7 @@ def train(
                 "head_lr": head_lr,
                 "seed": seed,
                 "seeds": seeds,
+                "threads": threads,
                 "decision": decision,
             }.items()
             if value is not None

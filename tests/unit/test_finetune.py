@@ -336,7 +336,9 @@ def test_cli_passes_the_tuning_options_to_the_run(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(ft, "run", fake_run)
     assert "clinc150" in train_cli.FINETUNE_DATASETS
     args = ["train", "finetune", "clinc150", "--top-layers", "4", "--lr", "0.002"]
-    result = CliRunner().invoke(app, [*args, "--head-lr", "0.01", "--encoder", "minilm"])
+    result = CliRunner().invoke(
+        app, [*args, "--head-lr", "0.01", "--encoder", "minilm", "--threads", "1"]
+    )
     assert result.exit_code == 0, result.output
     assert seen == {
         "dataset": "clinc150",
@@ -344,7 +346,14 @@ def test_cli_passes_the_tuning_options_to_the_run(monkeypatch: pytest.MonkeyPatc
         "lr": 0.002,
         "head_lr": 0.01,
         "encoder": "minilm",
+        "threads": 1,
     }
+    # the report's command repeats the run, thread count included
+    assert (
+        ft.command_line("clinc150", {"threads": 1}) == "mushrif train finetune clinc150 --threads 1"
+    )
+    refused = CliRunner().invoke(app, ["train", "finetune", "clinc150", "--threads", "0"])
+    assert refused.exit_code == 2 and "threads" in refused.output
 
 
 def test_every_cli_dataset_is_a_benchmark() -> None:
