@@ -54,10 +54,10 @@ def test_the_joint_spam_partner_learns_from_the_other_sources_only(shared_data: 
     sources = {e.meta["source"] for e in extra}
     assert "sms" not in sources and {"youtube", "arabic"} <= sources
     assert any(e.label == "ham" and e.meta["source"] in {"osact", "banking77"} for e in extra)
-    sms_test = load_splits(shared_data).test["sms"]
-    assert len(remove_overlap(extra, sms_test)) == len(extra)  # no SMS test text among them
+    splits = load_splits(shared_data)
+    assert len(remove_overlap(extra, splits.test["sms"])) == len(extra)  # no SMS test text
     # trained with them, the partner still scores SMS texts as SMS spam and ham
-    train = load_splits(shared_data).train["sms"]
+    train = splits.train["sms"]
     probe = [
         Example("WINNER!! Call 09061701461 to claim your £900 prize", "spam"),
         Example("ok see you at home later", "ham"),

@@ -463,9 +463,7 @@ def test_a_further_partner_learns_from_its_extra_data_and_is_chosen_on_validatio
     def knows_the_words_it_was_trained_on(
         train: list[Example], groups: list[list[Example]], labels: list[str]
     ) -> list[Any]:
-        vocabulary = {
-            w: e.label for e in train if e.meta.get("source") == "extra" for w in [e.text]
-        }
+        vocabulary = {e.text: e.label for e in train if e.meta.get("source") == "extra"}
         seen.setdefault("extra_sizes", []).append(
             sum(e.meta.get("source") == "extra" for e in train)
         )

@@ -481,9 +481,8 @@ def choose_partner(
     if not candidates:
         raise ValueError("choose_partner needs at least one partner candidate")
     rows: list[dict[str, Any]] = []
-    best: tuple[float, int] | None = None
     tables = []
-    for index, candidate in enumerate(candidates):
+    for candidate in candidates:
         weight, table = choose_fusion_weight(
             p_finetuned, candidate.validation, truth, labels, metric=metric
         )
@@ -501,12 +500,12 @@ def choose_partner(
                 ),
             }
         )
-        if best is None or at_weight["log_loss"] < best[0]:
-            best = (at_weight["log_loss"], index)
-    index = best[1] if best is not None else 0
+    # min keeps the first of equal log-losses: the benchmark's own recipe wins ties
+    index = min(range(len(rows)), key=lambda i: rows[i]["validation_fused_log_loss"])
     for n, row in enumerate(rows):
         row["chosen"] = n == index
-    return candidates[index], tables[index][0], tables[index][1], rows
+    weight, table = tables[index]
+    return candidates[index], weight, table, rows
 
 
 def partner_probabilities(
@@ -702,26 +701,20 @@ def _spam_splits(
 
 
 def _spam_recipe(
-    train: list[Example], groups: list[list[Example]], labels: list[str]
+    train: list[Example],
+    groups: list[list[Example]],
+    labels: list[str],
+    *,
+    balance_sources: bool = False,
 ) -> list[Proba]:
-    """The per-dataset spam recipe: char_wb 2–5 + word TF-IDF, LR C=30 (``spam.py``)."""
+    """The per-dataset spam recipe: char_wb 2–5 + word TF-IDF, LR C=30 (``spam.py``);
+    ``balance_sources``: every source group given the same total weight, as the shipped model."""
     from assistant.moderation.training.common import views
     from assistant.moderation.training.spam import fit_text_model
 
-    model = fit_text_model(train, balance=False, char_features=300_000, word_features=100_000)
-    cols = _columns(model.classes_, labels)
-    return [np.asarray(model.predict_proba(views(g)))[:, cols] for g in groups]
-
-
-def _spam_joint_recipe(
-    train: list[Example], groups: list[list[Example]], labels: list[str]
-) -> list[Proba]:
-    """The shipped spam recipe (``spam.train``): the same features and LR, every source group
-    given the same total weight."""
-    from assistant.moderation.training.common import views
-    from assistant.moderation.training.spam import fit_text_model
-
-    model = fit_text_model(train, balance=True, char_features=300_000, word_features=100_000)
+    model = fit_text_model(
+        train, balance=balance_sources, char_features=300_000, word_features=100_000
+    )
     cols = _columns(model.classes_, labels)
     return [np.asarray(model.predict_proba(views(g)))[:, cols] for g in groups]
 
@@ -744,7 +737,7 @@ def _spam_joint_partner(source: str) -> Partner:
         "joint",
         "the shipped spam recipe: char_wb 2-5 + word 1-2 TF-IDF, LR C=30, trained with the "
         "other spam sets and the extra ham, source groups weighted equally (spam.py)",
-        _spam_joint_recipe,
+        partial(_spam_recipe, balance_sources=True),
         _spam_other_sources(source),
     )
 
