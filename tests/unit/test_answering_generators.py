@@ -117,6 +117,17 @@ def test_llama_cpp_without_the_package_names_the_extra(
             create("generator", "llama-cpp", **options)
 
 
+def test_transformers_gguf_without_the_gguf_package_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "gguf", None)  # import fails as if not installed
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF")
+    for gguf_file in (str(model), "packaged"):
+        with pytest.raises(BackendError, match=r"'gguf'.*mushrif\[llm\]"):
+            create("generator", "transformers", gguf_file=gguf_file)
+
+
 def test_packaged_model_missing_names_the_extra(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -120,7 +120,7 @@ def create(
         try:
             import gguf  # noqa: F401
         except ImportError as exc:
-            raise BackendNotInstalledError("transformers", "gguf") from exc
+            raise BackendNotInstalledError("transformers", "gguf", extra="llm") from exc
         path = path or packaged_gguf()
     assert path is not None
     torch.set_num_threads(threads)
