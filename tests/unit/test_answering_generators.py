@@ -106,26 +106,29 @@ def test_llama_cpp_and_transformers_say_what_to_set(tmp_path: Path) -> None:
         create("generator", "transformers", gguf_file=str(tmp_path / "missing.gguf"))
 
 
-def test_llama_cpp_without_the_package_names_the_extra(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("backend", "module", "package", "option"),
+    [
+        ("llama-cpp", "llama_cpp", "llama-cpp-python", "model_path"),
+        ("transformers", "gguf", "gguf", "gguf_file"),
+    ],
+)
+def test_a_missing_runtime_package_names_the_llm_extra(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    backend: str,
+    module: str,
+    package: str,
+    option: str,
 ) -> None:
-    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # import fails as if not installed
+    monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
     model = tmp_path / "model.gguf"
     model.write_bytes(b"GGUF")
-    for options in ({"model_path": str(model)}, {}):
-        with pytest.raises(BackendError, match=r"llama-cpp-python.*mushrif\[llm\]"):
-            create("generator", "llama-cpp", **options)
-
-
-def test_transformers_gguf_without_the_gguf_package_names_the_extra(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "gguf", None)  # import fails as if not installed
-    model = tmp_path / "model.gguf"
-    model.write_bytes(b"GGUF")
-    for gguf_file in (str(model), "packaged"):
-        with pytest.raises(BackendError, match=r"'gguf'.*mushrif\[llm\]"):
-            create("generator", "transformers", gguf_file=gguf_file)
+    # a file of one's own, and the packaged model (the default, or "packaged")
+    default = {} if backend == "llama-cpp" else {option: "packaged"}
+    for options in ({option: str(model)}, default):
+        with pytest.raises(BackendError, match=rf"'{package}'.*mushrif\[llm\]"):
+            create("generator", backend, **options)
 
 
 def test_packaged_model_missing_names_the_extra(
