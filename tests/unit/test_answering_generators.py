@@ -107,10 +107,10 @@ def test_llama_cpp_and_transformers_say_what_to_set(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("backend", "module", "package", "option"),
+    ("backend", "module", "package", "option", "packaged"),
     [
-        ("llama-cpp", "llama_cpp", "llama-cpp-python", "model_path"),
-        ("transformers", "gguf", "gguf", "gguf_file"),
+        ("llama-cpp", "llama_cpp", "llama-cpp-python", "model_path", {}),
+        ("transformers", "gguf", "gguf", "gguf_file", {"gguf_file": "packaged"}),
     ],
 )
 def test_a_missing_runtime_package_names_the_llm_extra(
@@ -120,13 +120,12 @@ def test_a_missing_runtime_package_names_the_llm_extra(
     module: str,
     package: str,
     option: str,
+    packaged: dict[str, str],
 ) -> None:
     monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
     model = tmp_path / "model.gguf"
     model.write_bytes(b"GGUF")
-    # a file of one's own, and the packaged model (the default, or "packaged")
-    default = {} if backend == "llama-cpp" else {option: "packaged"}
-    for options in ({option: str(model)}, default):
+    for options in ({option: str(model)}, packaged):  # a file of one's own; the packaged one
         with pytest.raises(BackendError, match=rf"'{package}'.*mushrif\[llm\]"):
             create("generator", backend, **options)
 
