@@ -64,3 +64,26 @@ def test_the_joint_spam_partner_learns_from_the_other_sources_only(shared_data: 
     ]
     [proba] = partner.recipe([*train, *extra], [probe], ["ham", "spam"])
     assert proba[0, 1] > 0.5 > proba[1, 1]
+
+
+def test_the_lhsab_partners_learn_from_the_other_offensive_sets_only(shared_data: Path) -> None:
+    from assistant.moderation.training.common import Example, remove_overlap
+    from assistant.moderation.training.offensive import load_splits
+
+    joint, arabic = ft.BENCHMARKS["lhsab"].partners
+    splits = load_splits(shared_data)
+    extra = {p.name: p.extra_training(shared_data) for p in (joint, arabic)}
+    assert {e.meta["source"] for e in extra["joint"]} == {"osact", "olid", "davidson", "mlma"}
+    assert {e.meta["source"] for e in extra["joint_arabic"]} == {"osact", "mlma"}
+    assert all(e.meta.get("lang", "ar") == "ar" for e in extra["joint_arabic"])
+    for items in extra.values():
+        assert len(remove_overlap(items, splits.test["lhsab"])) == len(items)  # no L-HSAB test
+    # trained with them, each partner still tells a Levantine insult from a greeting
+    probe = [
+        Example("الله ياخدك يا حقير يا كلب", "offensive"),
+        Example("صباح الخير يا جماعة، كيفكن اليوم؟", "normal"),
+    ]
+    labels = ["normal", "offensive", "hate"]
+    for partner in (joint, arabic):
+        [proba] = partner.recipe([*splits.train["lhsab"], *extra[partner.name]], [probe], labels)
+        assert proba[0, 0] < 0.5 < proba[1, 0], partner.name

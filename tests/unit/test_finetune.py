@@ -422,6 +422,15 @@ def test_each_encoder_gets_the_benchmarks_settings_for_it() -> None:
     assert only.lr == 3e-5 and only.method == "top"
     [olid] = ft.member_configs(ft.BENCHMARKS["olid"], {})
     assert (olid.encoder, olid.method, olid.lr, olid.seeds) == ("minilm", "top", 1e-4, 3)
+    for arabic in ("ajgt", "lhsab"):
+        [e5_all] = ft.member_configs(ft.BENCHMARKS[arabic], {})
+        assert (e5_all.encoder, e5_all.method, e5_all.top_layers, e5_all.lr) == (
+            "e5",
+            "top",
+            12,
+            5e-5,
+        )
+        assert e5_all.seeds == 3
 
 
 def test_a_list_of_encoders_is_checked_before_any_work(tmp_path: Path) -> None:
