@@ -864,8 +864,8 @@ def _intent_recipe(
 MINILM_ALL_LAYERS: dict[str, Any] = {"method": "top", "top_layers": 6, "lr": 1e-4}
 # e5's twelve layers, all unfrozen (the word embeddings stay frozen), at a full fine-tuning
 # rate. On AJGT and L-HSAB validation this beats LoRA on the top layers (fused macro-F1 0.926
-# against 0.912, 0.721 against 0.711), and on short tweets it is not slower: an epoch of
-# AJGT's 1,224 tweets takes ~21 s on 2 cores, one of L-HSAB's 3,900 ~85 s.
+# against 0.912, 0.721 against 0.711). An epoch of AJGT's 1,224 tweets takes ~21 s on 2
+# cores, one of L-HSAB's 3,900 ~85 s.
 E5_ALL_LAYERS_ARABIC_TWEETS: dict[str, Any] = {
     "method": "top",
     "top_layers": 12,
