@@ -719,6 +719,22 @@ def _spam_recipe(
     return [np.asarray(model.predict_proba(views(g)))[:, cols] for g in groups]
 
 
+def _training_except(
+    train: dict[str, list[Example]],
+    source: str,
+    keep: Callable[[str, Example], bool] | None = None,
+) -> list[Example]:
+    """Every training example of the sources other than ``source`` that ``keep`` (given the
+    source key and the example) accepts; a joint partner's extra data."""
+    return [
+        e
+        for key, items in train.items()
+        if key != source
+        for e in items
+        if keep is None or keep(key, e)
+    ]
+
+
 def _spam_other_sources(source: str) -> Callable[[Path], list[Example]]:
     """The shipped spam model's training data other than ``source``: the other spam sets and
     the extra ham (their held-out splits already removed by ``spam.load_splits``)."""
@@ -726,8 +742,7 @@ def _spam_other_sources(source: str) -> Callable[[Path], list[Example]]:
     def extra(shared: Path) -> list[Example]:
         from assistant.moderation.training.spam import load_splits
 
-        loaded = load_splits(shared)
-        return [e for key, items in loaded.train.items() if key != source for e in items]
+        return _training_except(load_splits(shared).train, source)
 
     return extra
 
@@ -783,14 +798,12 @@ def _offensive_other_sources(
     def extra(shared: Path) -> list[Example]:
         from assistant.moderation.training.offensive import SOURCES, load_splits
 
-        loaded = load_splits(shared)
-        return [
-            e
-            for key, items in loaded.train.items()
-            if key != source
-            for e in items
-            if not arabic_only or SOURCES[key].languages == "ar" or e.meta.get("lang") == "ar"
-        ]
+        def arabic(key: str, example: Example) -> bool:
+            return SOURCES[key].languages == "ar" or example.meta.get("lang") == "ar"
+
+        return _training_except(
+            load_splits(shared).train, source, keep=arabic if arabic_only else None
+        )
 
     return extra
 
