@@ -707,13 +707,18 @@ def _spam_recipe(
     *,
     balance_sources: bool = False,
 ) -> list[Proba]:
-    """The per-dataset spam recipe: char_wb 2–5 + word TF-IDF, LR C=30 (``spam.py``);
-    ``balance_sources``: every source group given the same total weight, as the shipped model."""
+    """The per-dataset spam recipe: char_wb 2–5 + word TF-IDF, LR C=30 (``spam.py``'s
+    ``CHAR_WB_RECIPE``); ``balance_sources``: the shipped recipe instead, its source groups
+    weighted as in the shipped model."""
     from assistant.moderation.training.common import views
-    from assistant.moderation.training.spam import fit_text_model
+    from assistant.moderation.training.spam import CHAR_WB_RECIPE, SHIPPED_RECIPE, fit_text_model
 
     model = fit_text_model(
-        train, balance=balance_sources, char_features=300_000, word_features=100_000
+        train,
+        recipe=SHIPPED_RECIPE if balance_sources else CHAR_WB_RECIPE,
+        balance=balance_sources,
+        char_features=300_000,
+        word_features=100_000,
     )
     cols = _columns(model.classes_, labels)
     return [np.asarray(model.predict_proba(views(g)))[:, cols] for g in groups]
@@ -750,8 +755,8 @@ def _spam_other_sources(source: str) -> Callable[[Path], list[Example]]:
 def _spam_joint_partner(source: str) -> Partner:
     return Partner(
         "joint",
-        "the shipped spam recipe: char_wb 2-5 + word 1-2 TF-IDF, LR C=30, trained with the "
-        "other spam sets and the extra ham, source groups weighted equally (spam.py)",
+        "the shipped spam recipe: char 1-5 + word 1-2 TF-IDF, LR C=10, trained with the "
+        "other spam sets and the extra ham, source groups weighted by (mean/size)^0.5 (spam.py)",
         partial(_spam_recipe, balance_sources=True),
         _spam_other_sources(source),
     )

