@@ -182,3 +182,40 @@ def test_compact_estimator_drops_pruned_vocabulary_and_keeps_predictions() -> No
     assert list(model.classes_) == ["ham", "spam"]
     assert proba[0, 1] > proba[1, 1]
     assert compact_estimator(model) is model
+
+
+def _spam_source(source: str, spam_texts: list[str], ham_texts: list[str]) -> list[Example]:
+    return [Example(t, "spam", {"source": source}) for t in spam_texts] + [
+        Example(t, "ham", {"source": source}) for t in ham_texts
+    ]
+
+
+def test_spam_recipe_settings_reach_the_pipeline() -> None:
+    examples = _spam_source("sms", ["win cash now", "free prize call"], ["see you", "ok thanks"])
+    recipe = spam.TextRecipe("char", (1, 3), 5.0, 0.5)
+    model = spam.fit_text_model(examples, recipe=recipe, char_features=500, word_features=50)
+    char = dict(model.named_steps["features"].transformer_list)["char"]
+    assert (char.analyzer, char.ngram_range) == ("char", (1, 3))
+    assert model.named_steps["clf"].C == 5.0
+    assert spam.SHIPPED_RECIPE != spam.CHAR_WB_RECIPE
+
+
+def test_spam_dev_figures_score_a_part_of_training_and_never_the_test_split() -> None:
+    spam_en = [f"WIN a free prize {i} call 0800 now" for i in range(10)]
+    ham_en = [f"see you at dinner {i} tonight" for i in range(10)]
+    spam_ar = [f"اربح جائزة مجانية {i} اتصل الآن" for i in range(10)]
+    ham_ar = [f"نلتقي على العشاء {i} الليلة" for i in range(10)]
+    splits = spam.Splits(
+        train={
+            "sms": _spam_source("sms", spam_en, ham_en),
+            "youtube": _spam_source("youtube", spam_en, ham_en),
+            "arabic": _spam_source("arabic", spam_ar, ham_ar),
+            "extra_ham": _spam_source("osact", [], ham_ar),
+        },
+        test={},  # dev_figures must not need it
+        dropped={},
+    )
+    figures = spam.dev_figures(splits, spam.SHIPPED_RECIPE, seeds=(7, 8))
+    assert set(figures) == {"sms", "youtube", "arabic", "extra_ham"}
+    assert figures["sms"] == figures["youtube"] == 1.0  # macro-F1 on separable dev parts
+    assert figures["extra_ham"] == 0.0  # false-positive rate on the held-out extra ham
