@@ -82,6 +82,14 @@ def train(
             "validation halves they were not chosen on)."
         ),
     ] = None,
+    refit: Annotated[
+        bool | None,
+        typer.Option(
+            "--refit/--no-refit",
+            help="finetune: after validation has chosen each seed's epochs and the fusion "
+            "weight, train each seed again on train + validation for the tests.",
+        ),
+    ] = None,
     save: Annotated[
         bool | None,
         typer.Option(
@@ -118,6 +126,7 @@ def train(
                 "seeds": seeds,
                 "threads": threads,
                 "decision": decision,
+                "refit": refit,
             }.items()
             if value is not None
         }

@@ -506,3 +506,36 @@ def test_a_further_partner_learns_from_its_extra_data_and_is_chosen_on_validatio
     assert all(0 <= r["test_alone"] <= 1 for r in rows)
     assert report["recipe"]["partner"] == "words partner"
     assert seen["shared"] == tmp_path and seen["extra_sizes"] == [8, 8]
+
+
+def test_refit_epochs_cover_the_validation_chosen_step() -> None:
+    # 100 texts in batches of 32: 4 steps an epoch
+    assert ft.refit_epochs(8, 100, 32) == 2
+    assert ft.refit_epochs(10, 100, 32) == 3
+    assert ft.refit_epochs(0, 100, 32) == 1
+
+
+def test_refit_trains_each_seed_again_on_fit_and_validation_for_the_tests(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def run(name: str, refit: bool) -> dict[str, Any]:
+        return _run_fake(
+            monkeypatch,
+            tmp_path,
+            _fake_benchmark(False),
+            {**FAST.to_json(), "epochs": 2, "seeds": 2, "refit": refit},
+            models=name,
+            probabilities_path=tmp_path / f"{name}.npz",
+        )
+
+    plain, refit = run("plain", False), run("refit", True)
+    splits = refit["splits"]
+    for seed_run in refit["seed_runs"]:
+        assert seed_run["refit"]["texts"] == splits["fit"] + splits["validation"]
+        assert 1 <= seed_run["refit"]["epochs"] <= 2
+    assert all("refit" not in r for r in plain["seed_runs"])
+    assert refit["command"].endswith("--refit") and plain["command"].endswith("--no-refit")
+    before, after = np.load(tmp_path / "plain.npz"), np.load(tmp_path / "refit.npz")
+    # validation chose the fusion with the fit-part models; only the tests see the refit ones
+    assert np.allclose(before["val_finetuned"], after["val_finetuned"])
+    assert not np.allclose(before["test_test_finetuned"], after["test_test_finetuned"])
