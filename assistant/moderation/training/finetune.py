@@ -385,11 +385,10 @@ def train_classifier(
             step += 1
             if step % eval_every and step != total:
                 continue
-            if not val_states:
+            if not val_states:  # a refit: progress only, the last state is kept
                 history.append(_progress(step, steps_per_epoch, losses, started))
                 losses = []
                 log(json.dumps(history[-1]))
-                best = (float("nan"), step, {})
                 continue
             proba = model.predict_states(val_states)
             value = score(cfg.metric, val_truth, [model.labels[i] for i in proba.argmax(1)])
@@ -409,6 +408,8 @@ def train_classifier(
             break
     if val_states:
         model.load_state(best[2])
+    else:
+        best = (float("nan"), step, {})
     val_proba = model.predict_states(val_states) if val_states else np.zeros((0, len(labels)))
     return TrainResult(
         model=model,

@@ -250,8 +250,8 @@ class TextRecipe:
     source_power: float
 
 
-# Chosen on the dev splits carved from train (DEV_TUNING): the best mean of SMS, YouTube and
-# Arabic over three dev seeds, with the fewest false positives on the extra ham.
+# Chosen on the dev splits carved from train (DEV_TUNING): the best mean macro-F1 of SMS,
+# YouTube and Arabic over three dev seeds (0.9758; the char_wb recipe shipped before: 0.9752).
 SHIPPED_RECIPE = TextRecipe("char", (1, 5), 10.0, 0.5)
 # The first shipped recipe; the fine-tune benchmarks' per-dataset recipe (their reports were
 # recorded with it) and the issue's plain character baseline.
