@@ -724,18 +724,18 @@ def _spam_recipe(
     groups: list[list[Example]],
     labels: list[str],
     *,
-    balance_sources: bool = False,
+    shipped: bool = False,
 ) -> list[Proba]:
     """The per-dataset spam recipe: char_wb 2–5 + word TF-IDF, LR C=30 (``spam.py``'s
-    ``CHAR_WB_RECIPE``); ``balance_sources``: the shipped recipe instead, its source groups
-    weighted as in the shipped model."""
+    ``CHAR_WB_RECIPE``), unweighted; ``shipped``: the shipped model's recipe instead, its
+    n-grams, C and source-group weights."""
     from assistant.moderation.training.common import views
     from assistant.moderation.training.spam import CHAR_WB_RECIPE, SHIPPED_RECIPE, fit_text_model
 
     model = fit_text_model(
         train,
-        recipe=SHIPPED_RECIPE if balance_sources else CHAR_WB_RECIPE,
-        balance=balance_sources,
+        recipe=SHIPPED_RECIPE if shipped else CHAR_WB_RECIPE,
+        balance=shipped,
         char_features=300_000,
         word_features=100_000,
     )
@@ -776,7 +776,7 @@ def _spam_joint_partner(source: str) -> Partner:
         "joint",
         "the shipped spam recipe: char 1-5 + word 1-2 TF-IDF, LR C=10, trained with the "
         "other spam sets and the extra ham, source groups weighted by (mean/size)^0.5 (spam.py)",
-        partial(_spam_recipe, balance_sources=True),
+        partial(_spam_recipe, shipped=True),
         _spam_other_sources(source),
     )
 
