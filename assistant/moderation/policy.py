@@ -62,16 +62,26 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
     found: list[Candidate] = []
     hate = signals.offensive.scores.get("hate", 0.0)
     offensive = signals.offensive.scores.get("offensive", 0.0) + hate
+    # (category, what the score measures, score, thresholds, model, evidence)
     checks = (
-        ("hate", hate, thresholds.hate, "hate-speech classifier", signals.offensive_evidence),
+        (
+            "hate",
+            "hate",
+            hate,
+            thresholds.hate,
+            "hate-speech classifier",
+            signals.offensive_evidence,
+        ),
         (
             "offensive",
+            "offensive or hate",
             offensive,
             thresholds.offensive,
             "offensive-language classifier",
             signals.offensive_evidence,
         ),
         (
+            "offensive",
             "offensive",
             signals.lexicon_score,
             thresholds.lexicon,
@@ -80,13 +90,14 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
         ),
         (
             "spam",
+            "spam",
             max(signals.spam.scores.get("spam", 0.0), signals.intent.scores.get("spam", 0.0)),
             thresholds.spam,
             "spam classifier",
             signals.spam_evidence,
         ),
     )
-    for category, score, limits, model, evidence in checks:
+    for category, measured, score, limits, model, evidence in checks:
         action = limits.action_for(score)
         if action is not None:
             limit = getattr(limits, action.value)
@@ -95,7 +106,7 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
                     action,
                     category,
                     score,
-                    f"{model}: {category} {score:.2f} ≥ {action.value} threshold {limit}",
+                    f"{model}: {measured} {score:.2f} ≥ {action.value} threshold {limit}",
                     list(evidence),
                     message_key=category,
                 )

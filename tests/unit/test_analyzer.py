@@ -87,3 +87,13 @@ def test_priorities(analyzer: Analyzer) -> None:
     assert (spam.action, spam.priority) == (Action.DELETE, Priority.HIGH)
     assert hate.priority == Priority.URGENT
     assert greeting.priority == Priority.LOW
+
+
+@pytest.mark.parametrize("text", ["يا حمااااار", "you idiot"])
+def test_offensive_reason_names_the_combined_score_it_compares(
+    analyzer: Analyzer, text: str
+) -> None:
+    result = analyzer.analyze(text)
+    combined = result.offensive.scores["offensive"] + result.offensive.scores.get("hate", 0.0)
+    [reason] = [r for r in result.explanation.reasons if r.startswith("offensive-language")]
+    assert f"offensive or hate {combined:.2f} ≥" in reason
