@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.answering.schemas import Notice
-from assistant.moderation.messages import load_member_messages, member_message
+from assistant.moderation.messages import load_member_messages
 from assistant.schemas import Action, Analysis, RuleHit
 from assistant.text.language import reply_language
 
@@ -23,17 +23,19 @@ def _main_hit(analysis: Analysis) -> RuleHit | None:
 def moderation_notice(
     analysis: Analysis, *, prompts_dir: Path, rule_hit: RuleHit | None = None
 ) -> Notice:
-    """The note for the rule that hid or removed the post (its own message when it has one)."""
+    """The note for the rule that hid or removed the post (its own message when it has one).
+
+    It says what happened to the post: removed when the suggested action deletes it, hidden
+    otherwise (a notice is only written for a post taken down)."""
     language = "ar" if reply_language(analysis.language) == "ar" else "en"
     templates = load_member_messages(prompts_dir)
+    outcome = Action.DELETE if analysis.action == Action.DELETE else Action.HIDE
     hit = rule_hit or _main_hit(analysis)
     if hit is not None and hit.member_message.get(language):
         return Notice(text=hit.member_message[language], language=language, rule_id=hit.rule_id)
     if hit is not None:
-        key = hit.category if hit.category in templates else "rule"
         rule = hit.description or hit.rule_id
-        text = member_message(templates, key, language, rule=rule)
+        text = templates.sentence(outcome, hit.category, language, rule=rule)
         return Notice(text=text, language=language, rule_id=hit.rule_id)
-    key = analysis.category if analysis.category in templates else "rule"
-    text = member_message(templates, key, language, rule=analysis.category)
+    text = templates.sentence(outcome, analysis.category, language, rule=analysis.category)
     return Notice(text=text, language=language, rule_id=analysis.category)

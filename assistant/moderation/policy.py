@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.moderation.messages import member_message
+from assistant.moderation.messages import MemberMessages
 from assistant.moderation.rules import GroupRules
 from assistant.schemas import (
     Action,
@@ -44,8 +44,11 @@ class Candidate:
     confidence: float
     reason: str
     evidence: list[str] = field(default_factory=list)
+    # Which reason sentence the member gets if the post is hidden or removed.
     message_key: str = ""
     own_message: dict[str, str] = field(default_factory=dict)
+    # The rule as members may read it (its description), never the internal reason.
+    rule_text: str = ""
 
 
 @dataclass
@@ -121,6 +124,7 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
                 list(hit.evidence),
                 message_key=_message_key(hit),
                 own_message=hit.member_message,
+                rule_text=hit.description or hit.rule_id,
             )
         )
     return found
@@ -134,9 +138,9 @@ def _intent_candidate(signals: Signals, rules: GroupRules) -> Candidate:
     intent, score = signals.intent.label, signals.intent.score
     reason = f"intent classifier: {intent} {score:.2f}"
     if intent == Intent.QUESTION:
-        return Candidate(Action.REPLY, "question", score, reason, message_key="reply")
+        return Candidate(Action.REPLY, "question", score, reason)
     if intent in (Intent.COMPLAINT, Intent.ORDER_SUPPORT):
-        return Candidate(Action.ESCALATE, intent, score, reason, message_key="escalate")
+        return Candidate(Action.ESCALATE, intent, score, reason)
     if intent == Intent.FEEDBACK:
         negative = signals.sentiment.scores.get("negative", 0.0)
         if rules.thresholds.negative_feedback.action_for(negative) is not None:
@@ -145,7 +149,6 @@ def _intent_candidate(signals: Signals, rules: GroupRules) -> Candidate:
                 "negative_feedback",
                 negative,
                 f"{reason}; sentiment negative {negative:.2f}",
-                message_key="escalate",
             )
         return Candidate(Action.APPROVE, "feedback", score, reason)
     if intent in (Intent.SPAM, Intent.ABUSIVE):
@@ -155,10 +158,11 @@ def _intent_candidate(signals: Signals, rules: GroupRules) -> Candidate:
             str(intent),
             score,
             f"{reason}, not confirmed by the {intent} scores",
-            message_key="escalate",
         )
     if intent == Intent.OFF_TOPIC:
-        return Candidate(rules.off_topic_action, "off_topic", score, reason, message_key="rule")
+        return Candidate(
+            rules.off_topic_action, "off_topic", score, reason, message_key="off_topic"
+        )
     return Candidate(Action.APPROVE, str(intent), score, reason)
 
 
@@ -178,7 +182,7 @@ def _priority(chosen: Candidate) -> Priority:
     return Priority.NORMAL
 
 
-def decide(signals: Signals, rules: GroupRules, templates: dict[str, dict[str, str]]) -> Decision:
+def decide(signals: Signals, rules: GroupRules, templates: MemberMessages) -> Decision:
     """Pick the most severe suggested action; every signal that fired becomes a reason."""
     candidates = _score_candidates(signals, rules)
     candidates.append(_intent_candidate(signals, rules))
@@ -190,13 +194,12 @@ def decide(signals: Signals, rules: GroupRules, templates: dict[str, dict[str, s
     language = reply_language(signals.language)
     if chosen.own_message.get(language):
         message = chosen.own_message[language]
-    elif chosen.action == Action.APPROVE:
-        message = ""
-    elif chosen.action == Action.WARN:
-        message = member_message(templates, "warn", language)
     else:
-        message = member_message(
-            templates, chosen.message_key or "rule", language, rule=chosen.reason
+        message = templates.sentence(
+            chosen.action,
+            chosen.message_key or "rule",
+            language,
+            rule=chosen.rule_text or chosen.category,
         )
     reasons = [c.reason for c in candidates if c.action in _MODERATION or c is chosen]
     evidence = (

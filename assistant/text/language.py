@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from assistant.schemas import LanguageCode, LanguageResult
+from assistant.text.spam_features import without_links_and_handles
 
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufefc]")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -152,7 +153,13 @@ def _arabizi_score(text: str) -> float:
 
 
 def detect_language(text: str) -> LanguageResult:
-    """Classify ``text`` (already Unicode-cleaned) as ar, en, mixed, arabizi, other or unknown."""
+    """Classify ``text`` (already Unicode-cleaned) as ar, en, mixed, arabizi, other or unknown.
+
+    Links and @handles are left out of the count (an Arabic post with a link is still Arabic),
+    unless they are all the post holds."""
+    prose = without_links_and_handles(text)
+    if _ARABIC_LETTER.search(prose) or _LATIN_LETTER.search(prose):
+        text = prose
     arabic = len(_ARABIC_LETTER.findall(text))
     latin = len(_LATIN_LETTER.findall(text))
     letters = arabic + latin

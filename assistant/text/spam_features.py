@@ -35,6 +35,11 @@ _CONTACT_WORDS = re.compile(
 )
 
 
+def without_links_and_handles(text: str) -> str:
+    """``text`` with URLs and @handles blanked out: they are Latin whatever the post's language."""
+    return _HANDLE.sub(" ", _URL.sub(" ", text))
+
+
 def _digits_only(text: str) -> str:
     return re.sub(r"\D", "", text)
 

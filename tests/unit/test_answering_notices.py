@@ -6,7 +6,7 @@ import importlib
 from pathlib import Path
 
 from assistant.answering.notices import moderation_notice
-from assistant.schemas import RuleHit
+from assistant.schemas import Action, RuleHit
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 drafting = importlib.import_module("tests.unit.test_answering_drafting")
@@ -50,3 +50,14 @@ def test_notice_for_a_category_without_rule_hits() -> None:
     analysis.category = "offensive"
     notice = moderation_notice(analysis, prompts_dir=PROMPTS)
     assert "ألفاظ مسيئة" in notice.text
+
+
+def test_notice_for_a_removed_post_says_removed() -> None:
+    analysis = drafting._analysis("selling my old abaya", "spam")
+    analysis.action = Action.DELETE
+    analysis.rule_hits = [_hit(action="delete")]
+    notice = moderation_notice(analysis, prompts_dir=PROMPTS)
+    assert notice.text == (
+        "Your post was removed because it breaks a group rule: "
+        "Selling is only allowed for the shop itself"
+    )

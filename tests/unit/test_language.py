@@ -15,6 +15,11 @@ from assistant.text.language import detect_language, reply_language
         ("kam se3r el 3abaya?", "arabizi"),
         ("shu 7abibi keef el order", "arabizi"),
         ("Bonjour, je voudrais acheter une robe noire", "other"),
+        # Links and @handles are Latin whatever the post's language: they are not counted.
+        ("شوفوا العرض https://offers.example/summer-sale-2026", "ar"),
+        ("كم السعر يا @shop_abaya_official؟ www.shop.com/p?id=5", "ar"),
+        ("see https://offers.example/x", "en"),
+        ("https://offers.example/x", "en"),
         ("😀😀👍", "unknown"),
         ("", "unknown"),
     ],
