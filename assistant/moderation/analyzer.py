@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.backends.base import Embedder, TextClassifier
 from assistant.backends.cache import cached_embed
-from assistant.backends.head import choose_label
+from assistant.backends.head import EmbedderRef, choose_label, shared_embedder
 from assistant.backends.registry import create
 from assistant.config import BackendSpec, Settings
 from assistant.moderation.messages import load_member_messages
@@ -66,10 +66,11 @@ class ModelSet:
 
     @property
     def fast_embedder(self) -> Embedder:
-        """Loaded on first use: only groups with banned topics need it."""
+        """Loaded on first use: only groups with banned topics need it. The heads' embedding
+        components share this instance, so the model is in memory once."""
         if self._fast_embedder is None:
             spec = self.fast_embedder_spec
-            self._fast_embedder = create("embedder", spec.name, **spec.options)
+            self._fast_embedder = shared_embedder(EmbedderRef(name=spec.name, options=spec.options))
         return self._fast_embedder
 
 

@@ -119,19 +119,14 @@ def _segments(word: str) -> list[tuple[str, ...]]:
 
 def candidates(word: str, *, limit: int = _MAX_CANDIDATES) -> list[str]:
     """Plausible Arabic spellings of one Arabizi word, plainest first (at most ``limit``)."""
-    return list(_candidates(word.lower(), limit))
-
-
-@lru_cache(maxsize=8192)
-def _candidates(word: str, limit: int) -> tuple[str, ...]:
     spellings = [""]
-    for choices in _segments(word):
+    for choices in _segments(word.lower()):
         spellings = [s + c for s in spellings for c in choices][:limit]
     seen: dict[str, None] = {}
     for s in spellings:
         if s:
             seen.setdefault(s, None)
-    return tuple(seen)
+    return list(seen)
 
 
 def is_arabizi_word(word: str) -> bool:
@@ -153,15 +148,30 @@ def _pick(options: list[str], known: Callable[[str], float] | None) -> str:
     return options[0]
 
 
+def _spell(prefix: str, token: str, known: Callable[[str], float] | None) -> str:
+    """One word's spelling, with the article or clitic ``prefix`` joined to it."""
+    options = candidates(token)
+    if not prefix:
+        return _pick(options, known)
+    choice = _pick([prefix + o for o in options], known)
+    if known is not None and not known(choice):
+        # the word alone may be known even if the joined form is not
+        choice = prefix + _pick(options, known)
+    return choice
+
+
 def transliterate(
     text: str,
     vocabulary: Collection[str] | Callable[[str], float] | None = None,
+    *,
+    memo: dict[tuple[str, str], str] | None = None,
 ) -> str:
     """Arabic-script reading of Arabizi ``text``.
 
     ``vocabulary`` chooses among each word's spellings: a set of Arabic words, or a function
     scoring a spelling (0: unknown, higher: better known). Without it every word gets its
-    plainest spelling (short vowels dropped).
+    plainest spelling (short vowels dropped). ``memo`` keeps each word's spelling for later
+    calls with the same vocabulary (spelling out a word tries up to 512 candidates).
     """
     known: Callable[[str], float] | None
     if vocabulary is None:
@@ -189,16 +199,12 @@ def transliterate(
         if has_next and token in _CLITICS and not prefix:
             prefix = _CLITICS[token]
             continue
-        options = candidates(token)
-        if prefix:
-            joined = [prefix + o for o in options]
-            choice = _pick(joined, known)
-            if known is not None and not known(choice):
-                # the word alone may be known even if the joined form is not
-                bare = _pick(options, known)
-                choice = prefix + bare
+        if memo is None:
+            choice = _spell(prefix, token, known)
         else:
-            choice = _pick(options, known)
+            choice = memo.get((prefix, token), "")
+            if not choice:
+                choice = memo[(prefix, token)] = _spell(prefix, token, known)
         if choice:
             out.append(choice)
         prefix = ""
@@ -217,6 +223,16 @@ def arabic_word_counts(texts: Iterable[str]) -> dict[str, int]:
 
 
 MAX_WORDS_READ = 300
+_MEMO_WORDS = 50_000
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+@lru_cache(maxsize=1024)
+def is_arabizi_post(text: str) -> bool:
+    """Whether a whole post is written in Arabizi (cached: every head that reads Arabizi asks)."""
+    if not _LATIN.search(text):
+        return False  # cheap exit for Arabic-script posts, most of an Arabic group's
+    return detect_language(normalize(text).clean).code == "arabizi"
 
 
 class ArabiziReader:
@@ -229,18 +245,20 @@ class ArabiziReader:
     def __init__(self, word_counts: Mapping[str, int]) -> None:
         self._counts = dict(word_counts)
         self._total = max(1, sum(self._counts.values()))
+        self._memo: dict[tuple[str, str], str] = {}
 
     def _known(self, word: str) -> float:
         return self._counts.get(word, 0) / self._total
 
     def read(self, text: str) -> str:
-        clean = normalize(text).clean
-        if detect_language(clean).code != "arabizi":
+        if not is_arabizi_post(text):
             return text
-        # Spelling out every word of a very long post costs ~1 ms a word; its start says
-        # what it is.
-        words = clean.split()
-        return transliterate(" ".join(words[:MAX_WORDS_READ]), self._known) or text
+        clean = normalize(text).clean
+        if len(self._memo) > _MEMO_WORDS:
+            self._memo.clear()
+        # Spelling out a new word costs ~1 ms; the start of a very long post says what it is.
+        words = clean.split()[:MAX_WORDS_READ]
+        return transliterate(" ".join(words), self._known, memo=self._memo) or text
 
     def read_all(self, texts: Iterable[str]) -> list[str]:
         return [self.read(t) for t in texts]

@@ -15,8 +15,17 @@ from assistant.text.spam_features import without_links_and_handles
 
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufefc]")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
-# Digits standing for Arabic sounds inside a Latin word: 3 (ع), 7 (ح), 2 (ء), 5 (خ), 9 (ق/ص).
-_ARABIZI_DIGIT_WORD = re.compile(r"\b[a-z]*[a-z][2-9][a-z]+\b|\b[2-9][a-z]{2,}\b", re.IGNORECASE)
+# Digits standing for Arabic sounds inside a Latin word: 3 (ع), 7 (ح), 2 (ء), 5 (خ), 9 (ق/ص),
+# 6 (ط). 4 and 8 are not Arabizi letters; English text-speak and units are not Arabizi either
+# ("3am" is: Levantine عم).
+_ARABIZI_DIGIT_WORD = re.compile(
+    r"\b[a-z]*[a-z][235679][a-z]+\b|\b[235679][a-z]{2,}\b", re.IGNORECASE
+)
+_TEXT_SPEAK = re.compile(
+    r"\d+(?:st|nd|rd|th|pm|min|mins|hr|hrs|kg|gb|mb|cm|ml|times)|"
+    r"2(?:nite|night|day|moro|morrow|much|go)",
+    re.IGNORECASE,
+)
 _ARABIZI_WORDS = frozenset(
     [
         "ana",
@@ -122,6 +131,46 @@ _ARABIZI_WORDS = frozenset(
         "aw",
         "bas",
         "bs",
+        # more function words across dialects (Egyptian, Levantine, Gulf, Iraqi, Maghrebi)
+        "w",
+        "ma",
+        "la2",
+        "awy",
+        "awi",
+        "kteer",
+        "ktir",
+        "hayda",
+        "hadi",
+        "hada",
+        "hatha",
+        "kanet",
+        "kan",
+        "ba2a",
+        "leeh",
+        "ezayak",
+        "shunu",
+        "mako",
+        "aku",
+        "hwaya",
+        "bzaf",
+        "bezzaf",
+        "wach",
+        "chkoun",
+        "daba",
+        "bghit",
+        "dial",
+        "dyal",
+        "mzyan",
+        "mzyana",
+        "zwina",
+        "chi",
+        "f",
+        "l",
+        "b",
+        "bl",
+        "fel",
+        "lel",
+        "3al",
     ]
 )
 _SHARE_FOR_SINGLE_SCRIPT = 0.8
@@ -147,7 +196,7 @@ def _arabizi_score(text: str) -> float:
     words = re.findall(r"[A-Za-z0-9']+", text.lower())
     if not words:
         return 0.0
-    digit_words = len(_ARABIZI_DIGIT_WORD.findall(text))
+    digit_words = sum(1 for w in _ARABIZI_DIGIT_WORD.findall(text) if not _TEXT_SPEAK.fullmatch(w))
     known = sum(1 for w in words if w in _ARABIZI_WORDS)
     return (2 * digit_words + known) / len(words)
 

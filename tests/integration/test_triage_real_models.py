@@ -113,3 +113,35 @@ def test_explanation_in_members_language(analyzer: Analyzer) -> None:
     english = analyzer.analyze("you are a fucking idiot")
     assert any("\u0600" <= c <= "\u06ff" for c in arabic.explanation.member_message)
     assert english.explanation.member_message.isascii()
+
+
+# Arabizi: read in Arabic script before the heads see it. Written for this test (not seed or
+# frozen-test posts).
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("kam se3r el shanta el sooda law sama7t?", "question"),
+        ("3andkom tawseel lel riyadh?", "question"),
+    ],
+)
+def test_arabizi_intents(analyzer: Analyzer, text: str, intent: str) -> None:
+    result = analyzer.analyze(text)
+    assert result.language.code == "arabizi"
+    assert result.intent.label == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("enta 7mar w ghabi w ma btefham", "offensive"),
+        ("2erba7 1000 dollar yawmeyan men el beit, kalemni 3al whatsapp", "spam"),
+    ],
+)
+def test_arabizi_abuse_and_spam_are_flagged(analyzer: Analyzer, text: str, category: str) -> None:
+    result = analyzer.analyze(text)
+    flagged = {
+        "offensive": result.offensive.label != "normal" or result.intent.label == "abusive",
+        "spam": result.spam.label == "spam" or result.intent.label == "spam",
+    }
+    assert flagged[category], result.explanation
+    assert result.action in MODERATED | {Action.ESCALATE}

@@ -97,3 +97,11 @@ def test_offensive_reason_names_the_combined_score_it_compares(
     combined = result.offensive.scores["offensive"] + result.offensive.scores.get("hate", 0.0)
     [reason] = [r for r in result.explanation.reasons if r.startswith("offensive-language")]
     assert f"offensive or hate {combined:.2f} ≥" in reason
+
+
+def test_heads_and_banned_topics_share_one_fast_embedder(analyzer: Analyzer) -> None:
+    from assistant.backends.head import EmbedderRef, shared_embedder
+
+    spec = analyzer.models.fast_embedder_spec
+    shared = shared_embedder(EmbedderRef(name=spec.name, options=spec.options))
+    assert analyzer.models.fast_embedder is shared

@@ -14,6 +14,15 @@ from assistant.text.language import detect_language, reply_language
         ("عندكم delivery لجدة؟ how much", "mixed"),
         ("kam se3r el 3abaya?", "arabizi"),
         ("shu 7abibi keef el order", "arabizi"),
+        ("talabt M wosalni XXL, w ma 7ada 3am yrod", "arabizi"),
+        ("wach kayn chi jellaba mzyana daba?", "arabizi"),  # Maghrebi
+        ("shunu hal shi, mako ay jawab", "arabizi"),  # Iraqi
+        ("el akl kan helw awy", "arabizi"),  # Egyptian, no digits
+        ("Miss ya, need ya, love ya", "en"),
+        # English text-speak and ordinals are not Arabizi
+        ("U GOIN OUT 2NITE?", "en"),
+        ("4th and long, see you at 6pm", "en"),
+        ("These guys be trying 2much doing 2much", "en"),
         ("Bonjour, je voudrais acheter une robe noire", "other"),
         # Links and @handles are Latin whatever the post's language: they are not counted.
         ("شوفوا العرض https://offers.example/summer-sale-2026", "ar"),

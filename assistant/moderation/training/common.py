@@ -20,6 +20,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from assistant.backends.base import Matrix
 from assistant.backends.cache import cached_embed
 from assistant.backends.head import EmbedderRef, embedding_inputs, shared_embedder, text_view
+from assistant.config import PROJECT_ROOT
+from assistant.text.arabizi import ArabiziReader, arabic_word_counts
 from assistant.text.normalize import normalize
 
 
@@ -118,6 +120,19 @@ def tfidf_logreg(
             ("clf", LogisticRegression(C=C, max_iter=3000, class_weight=class_weight)),
         ]
     )
+
+
+def arabizi_vocabulary(examples: Iterable[Example], *, min_count: int = 1) -> dict[str, int]:
+    """The Arabic words of the training texts (at least ``min_count`` times): the vocabulary a
+    head uses to read Arabizi posts in Arabic script."""
+    counts = arabic_word_counts(e.text for e in examples)
+    return {word: n for word, n in counts.items() if n >= min_count}
+
+
+def read_arabizi(examples: Sequence[Example], vocabulary: dict[str, int]) -> list[Example]:
+    """``examples`` as the head will see them: Arabizi texts read in Arabic script."""
+    reader = ArabiziReader(vocabulary)
+    return [Example(reader.read(e.text), e.label, e.meta) for e in examples]
 
 
 def views(examples: Sequence[Example], view: str = "normalized") -> list[str]:
@@ -226,3 +241,87 @@ def compact_estimator(estimator: Any) -> Any:
             stack.extend(step for _, step in obj.transformer_list)
         stack.extend(getattr(obj, "estimators_", []))
     return estimator
+
+
+TEAM_SEED_POSTS = PROJECT_ROOT / "models" / "triage" / "seed_examples.jsonl"
+
+
+def arabizi_report(
+    raw: Sequence[Example],
+    read: Sequence[Example],
+    vocabulary: dict[str, int],
+    head: Any,
+    pipeline: Any,
+    *,
+    positive_intent: str,
+    clean_label: str,
+) -> dict[str, Any]:
+    """What reading Arabizi did in training, and ``arabizi_seed_check``'s transfer figures."""
+    return {
+        "vocabulary_words": len(vocabulary),
+        "training_texts_read": sum(a.text != b.text for a, b in zip(raw, read, strict=True)),
+        "team_arabizi_posts": arabizi_seed_check(
+            head, pipeline, positive_intent=positive_intent, clean_label=clean_label
+        ),
+    }
+
+
+def arabizi_seed_check(
+    head: Any, pipeline: Any, *, positive_intent: str, clean_label: str
+) -> dict[str, Any]:
+    """A transfer check for heads trained without Arabizi: on the team's Arabizi seed posts
+    (written for triage, never training data for this head), how well ``positive_intent`` posts
+    are flagged (any label but ``clean_label``, probability ≥ 0.5) when read as Latin text
+    (``pipeline`` alone) and when read in Arabic script (``head``, as the service does)."""
+    rows = [json.loads(line) for line in TEAM_SEED_POSTS.read_text("utf-8").splitlines() if line]
+    posts = [r for r in rows if r["language"] == "arabizi"]
+    truth = np.array([r["label"] == positive_intent for r in posts])
+    examples = [Example(r["text"], r["label"]) for r in posts]
+    latin = np.asarray(pipeline.predict_proba(views(examples)))
+    clean = [str(c) for c in pipeline.classes_].index(clean_label)
+    read = head.predict_proba([e.text for e in examples])
+    flagged = {
+        "latin": 1.0 - latin[:, clean] >= 0.5,
+        "arabic_script": np.array([1.0 - row[clean_label] >= 0.5 for row in read]),
+    }
+    out: dict[str, Any] = {"posts": len(posts), "positive": int(truth.sum())}
+    for name, predicted in flagged.items():
+        hits = int((predicted & truth).sum())
+        false_alarms = int((predicted & ~truth).sum())
+        misses = int((~predicted & truth).sum())
+        out[name] = {
+            "recall": round(hits / max(1, hits + misses), 4),
+            "false_positives": false_alarms,
+            "f1": round(2 * hits / max(1, 2 * hits + false_alarms + misses), 4),
+        }
+    return out
+
+
+def arabizi_card_lines(report: dict[str, Any] | None, flagged: str) -> list[str]:
+    """The model-card section on reading Arabizi (``report`` from ``arabizi_report``)."""
+    if not report:
+        return []
+    check = report["team_arabizi_posts"]
+    rows = [
+        f"| {name} | {check[key]['recall']} | {check[key]['false_positives']} "
+        f"| {check[key]['f1']} |"
+        for name, key in (
+            ("as Latin text", "latin"),
+            ("in Arabic script (shipped)", "arabic_script"),
+        )
+    ]
+    return [
+        "## Arabizi",
+        "Posts detected as Arabizi are read in Arabic script before the model sees them "
+        "(`assistant.text.arabizi.ArabiziReader`; each word's spelling chosen by how often it "
+        f"occurs in the Arabic training texts, {report['vocabulary_words']} words seen at least "
+        "twice, shipped as `arabizi_vocabulary.json`), in training as at inference "
+        f"({report['training_texts_read']} training texts were read). Transfer check on the "
+        f"team's {check['posts']} Arabizi seed posts (written for triage, never training data "
+        f"here), {check['positive']} of them {flagged}:",
+        "",
+        "| read | recall | false positives | F1 |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+    ]

@@ -35,8 +35,10 @@ from assistant.backends.head import (
 from assistant.config import PROJECT_ROOT
 from assistant.moderation.training.common import (
     Example,
+    arabizi_vocabulary,
     dedupe,
     embed_examples,
+    read_arabizi,
     remove_overlap,
     scores,
     sklearn_version,
@@ -45,7 +47,6 @@ from assistant.moderation.training.common import (
     write_model_card,
 )
 from assistant.schemas import Intent
-from assistant.text.arabizi import ArabiziReader, arabic_word_counts
 
 SEEDS = PROJECT_ROOT / "models" / "triage" / "seed_examples.jsonl"
 FROZEN_TEST = PROJECT_ROOT / "eval" / "datasets" / "group_posts_test.jsonl"
@@ -181,15 +182,6 @@ def _cascade_predictions(
     return fused.argmax(axis=1), float(unsure.mean())
 
 
-def arabizi_reader(train: list[Example]) -> ArabiziReader:
-    """Reads Arabizi posts in Arabic script, spellings chosen by the training texts' words."""
-    return ArabiziReader(arabic_word_counts(e.text for e in train))
-
-
-def read_arabizi(examples: list[Example], reader: ArabiziReader) -> list[Example]:
-    return [Example(reader.read(e.text), e.label, e.meta) for e in examples]
-
-
 def cross_validate(
     seeds: list[Example], external: list[Example], *, folds: int = 5
 ) -> list[dict[str, Any]]:
@@ -210,8 +202,9 @@ def cross_validate(
             train = fold_train + (remove_overlap(external, fold_test) if with_external else [])
             held_out = fold_test
             if reading:
-                reader = arabizi_reader(train)
-                train, held_out = read_arabizi(train, reader), read_arabizi(fold_test, reader)
+                vocabulary = arabizi_vocabulary(train)
+                train = read_arabizi(train, vocabulary)
+                held_out = read_arabizi(fold_test, vocabulary)
             text_model = fit_text(train)
             classes = [str(c) for c in text_model.classes_]
             text_proba = _aligned_proba(text_model, views(held_out), classes)
@@ -285,8 +278,8 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
     train_set = seeds + (external if chosen["public_data"] else [])
     vocabulary = None
     if chosen["arabizi_reading"]:
-        vocabulary = arabic_word_counts(e.text for e in train_set)
-        train_set = read_arabizi(train_set, ArabiziReader(vocabulary))
+        vocabulary = arabizi_vocabulary(train_set)
+        train_set = read_arabizi(train_set, vocabulary)
     text_model = fit_text(train_set)
     components = [ComponentSpec(kind="text", file="text.joblib", sha256="", weight=0.5)]
     estimators: dict[str, Any] = {"text.joblib": text_model}
