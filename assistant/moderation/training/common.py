@@ -316,7 +316,7 @@ def arabizi_card_lines(report: dict[str, Any] | None, flagged: str) -> list[str]
         "(`assistant.text.arabizi.ArabiziReader`; each word's spelling chosen by how often it "
         f"occurs in the Arabic training texts, {report['vocabulary_words']} words seen at least "
         "twice, shipped as `arabizi_vocabulary.json`), in training as at inference "
-        f"({report['training_texts_read']} training texts were read). Transfer check on the "
+        f"(training texts read this way: {report['training_texts_read']}). Transfer check on the "
         f"team's {check['posts']} Arabizi seed posts (written for triage, never training data "
         f"here), {check['positive']} of them {flagged}:",
         "",
