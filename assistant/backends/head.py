@@ -251,15 +251,15 @@ def save_head(
         joblib.dump(estimators[spec.file], path, compress=3)
         components.append(spec.model_copy(update={"sha256": _sha256(path)}))
     update: dict[str, Any] = {"components": components, "arabizi_reading": None}
-    stale = directory / ARABIZI_VOCABULARY_FILE
+    vocabulary_path = directory / ARABIZI_VOCABULARY_FILE
     if arabizi_vocabulary is not None:
         ordered = dict(sorted(arabizi_vocabulary.items(), key=lambda kv: (-kv[1], kv[0])))
-        stale.write_text(json.dumps(ordered, ensure_ascii=False) + "\n", "utf-8")
+        vocabulary_path.write_text(json.dumps(ordered, ensure_ascii=False) + "\n", "utf-8")
         update["arabizi_reading"] = ArabiziReadingSpec(
-            vocabulary=ARABIZI_VOCABULARY_FILE, sha256=_sha256(stale)
+            vocabulary=ARABIZI_VOCABULARY_FILE, sha256=_sha256(vocabulary_path)
         )
-    elif stale.exists():
-        stale.unlink()
+    elif vocabulary_path.exists():  # left by an earlier training run that read Arabizi
+        vocabulary_path.unlink()
     final = manifest.model_copy(update=update)
     (directory / "manifest.json").write_text(
         final.model_dump_json(indent=2, exclude_none=True) + "\n", "utf-8"

@@ -228,11 +228,13 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 
 @lru_cache(maxsize=1024)
-def is_arabizi_post(text: str) -> bool:
-    """Whether a whole post is written in Arabizi (cached: every head that reads Arabizi asks)."""
+def _arabizi_clean_text(text: str) -> str | None:
+    """The cleaned post if it is written in Arabizi, else None (cached: every head that reads
+    Arabizi asks about the same posts)."""
     if not _LATIN.search(text):
-        return False  # cheap exit for Arabic-script posts, most of an Arabic group's
-    return detect_language(normalize(text).clean).code == "arabizi"
+        return None  # cheap exit for Arabic-script posts, most of an Arabic group's
+    clean = normalize(text).clean
+    return clean if detect_language(clean).code == "arabizi" else None
 
 
 class ArabiziReader:
@@ -251,9 +253,9 @@ class ArabiziReader:
         return self._counts.get(word, 0) / self._total
 
     def read(self, text: str) -> str:
-        if not is_arabizi_post(text):
+        clean = _arabizi_clean_text(text)
+        if clean is None:
             return text
-        clean = normalize(text).clean
         if len(self._memo) > _MEMO_WORDS:
             self._memo.clear()
         # Spelling out a new word costs ~1 ms; the start of a very long post says what it is.

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from assistant.moderation.training.triage import _cascade_predictions, choose, read_jsonl
+from assistant.moderation.training.common import read_team_posts
+from assistant.moderation.training.triage import _cascade_predictions, choose
 from assistant.schemas import Intent
 
 
@@ -31,6 +32,6 @@ def test_team_written_data_files_use_the_label_set() -> None:
     from assistant.moderation.training.triage import FROZEN_TEST, SEEDS
 
     for path in (SEEDS, FROZEN_TEST):
-        examples = read_jsonl(path)
+        examples = read_team_posts(path)
         assert {e.label for e in examples} == {i.value for i in Intent}
         assert all(e.text.strip() for e in examples)

@@ -21,6 +21,7 @@ from assistant.backends.base import Matrix
 from assistant.backends.cache import cached_embed
 from assistant.backends.head import EmbedderRef, embedding_inputs, shared_embedder, text_view
 from assistant.config import PROJECT_ROOT
+from assistant.schemas import Intent
 from assistant.text.arabizi import ArabiziReader, arabic_word_counts
 from assistant.text.normalize import normalize
 
@@ -244,6 +245,21 @@ def compact_estimator(estimator: Any) -> Any:
 
 
 TEAM_SEED_POSTS = PROJECT_ROOT / "models" / "triage" / "seed_examples.jsonl"
+_INTENTS = {i.value for i in Intent}
+
+
+def read_team_posts(path: Path) -> list[Example]:
+    """The team-written posts (seed or frozen test), ``meta`` holding id, language, dialect."""
+    examples = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if row["label"] not in _INTENTS:
+            raise ValueError(f"{path} line {number}: unknown label {row['label']!r}")
+        meta = {k: str(row.get(k, "")) for k in ("id", "language", "dialect")}
+        examples.append(Example(row["text"], row["label"], {**meta, "source": "team"}))
+    return examples
 
 
 def arabizi_report(
@@ -253,12 +269,15 @@ def arabizi_report(
     head: Any,
     pipeline: Any,
     *,
+    min_count: int,
     positive_intent: str,
     clean_label: str,
 ) -> dict[str, Any]:
-    """What reading Arabizi did in training, and ``arabizi_seed_check``'s transfer figures."""
+    """What reading Arabizi did in training (``vocabulary`` kept words seen ``min_count``
+    times), and ``arabizi_seed_check``'s transfer figures."""
     return {
         "vocabulary_words": len(vocabulary),
+        "vocabulary_min_count": min_count,
         "training_texts_read": sum(a.text != b.text for a, b in zip(raw, read, strict=True)),
         "team_arabizi_posts": arabizi_seed_check(
             head, pipeline, positive_intent=positive_intent, clean_label=clean_label
@@ -273,10 +292,8 @@ def arabizi_seed_check(
     (written for triage, never training data for this head), how well ``positive_intent`` posts
     are flagged (any label but ``clean_label``, probability ≥ 0.5) when read as Latin text
     (``pipeline`` alone) and when read in Arabic script (``head``, as the service does)."""
-    rows = [json.loads(line) for line in TEAM_SEED_POSTS.read_text("utf-8").splitlines() if line]
-    posts = [r for r in rows if r["language"] == "arabizi"]
-    truth = np.array([r["label"] == positive_intent for r in posts])
-    examples = [Example(r["text"], r["label"]) for r in posts]
+    examples = [e for e in read_team_posts(TEAM_SEED_POSTS) if e.meta["language"] == "arabizi"]
+    truth = np.array([e.label == positive_intent for e in examples])
     latin = np.asarray(pipeline.predict_proba(views(examples)))
     clean = [str(c) for c in pipeline.classes_].index(clean_label)
     read = head.predict_proba([e.text for e in examples])
@@ -284,7 +301,7 @@ def arabizi_seed_check(
         "latin": 1.0 - latin[:, clean] >= 0.5,
         "arabic_script": np.array([1.0 - row[clean_label] >= 0.5 for row in read]),
     }
-    out: dict[str, Any] = {"posts": len(posts), "positive": int(truth.sum())}
+    out: dict[str, Any] = {"posts": len(examples), "positive": int(truth.sum())}
     for name, predicted in flagged.items():
         hits = int((predicted & truth).sum())
         false_alarms = int((predicted & ~truth).sum())
@@ -315,7 +332,8 @@ def arabizi_card_lines(report: dict[str, Any] | None, flagged: str) -> list[str]
         "Posts detected as Arabizi are read in Arabic script before the model sees them "
         "(`assistant.text.arabizi.ArabiziReader`; each word's spelling chosen by how often it "
         f"occurs in the Arabic training texts, {report['vocabulary_words']} words seen at least "
-        "twice, shipped as `arabizi_vocabulary.json`), in training as at inference "
+        f"{report['vocabulary_min_count']} times, shipped as `arabizi_vocabulary.json`), in "
+        "training as at inference "
         f"(training texts read this way: {report['training_texts_read']}). Transfer check on the "
         f"team's {check['posts']} Arabizi seed posts (written for triage, never training data "
         f"here), {check['positive']} of them {flagged}:",

