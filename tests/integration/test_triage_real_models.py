@@ -35,6 +35,14 @@ def rules():  # type: ignore[no-untyped-def]
         ("Worst service ever, my order is 3 weeks late and nobody answers", "complaint"),
         ("ابغى اطلب ٢ من العطر الأسود لو سمحت", "order_support"),
         ("صباح الخير يا أحلى مجموعة ☀️", "greeting_other"),
+        ("السلام عليكم", "greeting_other"),
+        # A greeting around the content does not decide the intent (greeting dressing).
+        ("السلام عليكم، بكم الشحن للرياض؟", "question"),
+        ("مساء الخير، متى ينزل الكولكشن الجديد؟", "question"),
+        ("Good morning! Where is my order #4411? It's been 10 days", "order_support"),
+        ("السلام عليكم، اشكركم على سرعة التوصيل والتغليف الرائع", "feedback"),
+        ("مرحبا، الطلب وصلني مكسور وابي استرجاع", "complaint"),
+        ("salam 3alaikom, 3ayez a3raf el se3r kam", "question"),
     ],
 )
 def test_intents(analyzer: Analyzer, text: str, intent: str) -> None:

@@ -3,6 +3,7 @@
 import numpy as np
 
 from assistant.moderation.training.common import read_team_posts
+from assistant.moderation.training.triage import SEEDS as SEEDS_PATH
 from assistant.moderation.training.triage import _cascade_predictions, choose
 from assistant.schemas import Intent
 
@@ -35,3 +36,31 @@ def test_team_written_data_files_use_the_label_set() -> None:
         examples = read_team_posts(path)
         assert {e.label for e in examples} == {i.value for i in Intent}
         assert all(e.text.strip() for e in examples)
+
+
+def test_fold_scores_split_posts_as_written_from_their_dressed_copies() -> None:
+    from assistant.moderation.training.triage import _fold_scores
+
+    truth = ["question", "complaint", "question", "complaint"]
+    predicted = ["question", "complaint", "greeting_other", "complaint"]
+    scores = _fold_scores(truth, predicted, n_plain=2, share=0.25)
+    assert scores["macro_f1_plain"] == 1.0
+    assert scores["greeting_accuracy"] == 0.5
+    assert scores["macro_f1"] < 1.0 and scores["share_embedded"] == 0.25
+
+
+def test_cross_validation_dresses_held_out_posts_with_unseen_formulas() -> None:
+    from assistant.moderation.training.greetings import load_greetings
+    from assistant.moderation.training.triage import _dressed_by_index
+
+    greetings = load_greetings()
+    seeds = read_team_posts(SEEDS_PATH)[:40]
+    train = _dressed_by_index(seeds, greetings, seed=1, half="even")
+    test = _dressed_by_index(seeds, greetings, seed=2, half="odd")
+    non_greeting = {i for i, e in enumerate(seeds) if e.label != "greeting_other"}
+    assert set(train) == set(test) == non_greeting
+    for i in non_greeting:
+        assert train[i].label == test[i].label == seeds[i].label
+        language = seeds[i].meta["language"]
+        assert any(test[i].text.startswith(g) for g in greetings.pick("openings", language, "odd"))
+    assert _dressed_by_index(seeds, None, seed=1, half="even") == {}
