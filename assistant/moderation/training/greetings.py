@@ -93,9 +93,21 @@ def dress(example: Example, greetings: Greetings, rng: random.Random, half: Half
     return Example(text, example.label, {**example.meta, "source": DRESSED_SOURCE})
 
 
+def dressed_by_index(
+    examples: Sequence[Example], greetings: Greetings, *, seed: int, half: Half = "all"
+) -> dict[int, Example]:
+    """One dressed copy of every example that is not itself a greeting, by the example's
+    index (deterministic)."""
+    rng = random.Random(seed)
+    return {
+        i: dress(e, greetings, rng, half)
+        for i, e in enumerate(examples)
+        if e.label != GREETING_LABEL
+    }
+
+
 def dressed_copies(
     examples: Sequence[Example], greetings: Greetings, *, seed: int, half: Half = "all"
 ) -> list[Example]:
-    """One dressed copy of every example that is not itself a greeting (deterministic)."""
-    rng = random.Random(seed)
-    return [dress(e, greetings, rng, half) for e in examples if e.label != GREETING_LABEL]
+    """``dressed_by_index``'s copies, in the examples' order."""
+    return list(dressed_by_index(examples, greetings, seed=seed, half=half).values())

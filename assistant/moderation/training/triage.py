@@ -53,7 +53,7 @@ from assistant.moderation.training.greetings import (
     GREETING_LABEL,
     Greetings,
     Half,
-    dress,
+    dressed_by_index,
     dressed_copies,
     load_greetings,
 )
@@ -257,13 +257,11 @@ def cross_validate(
 def _dressed_by_index(
     seeds: list[Example], greetings: Greetings | None, *, seed: int, half: Half
 ) -> dict[int, Example]:
-    """A greeting-dressed copy of each non-greeting seed post, by its index."""
+    """A greeting-dressed copy of each non-greeting seed post, by its index (none without
+    ``greetings``)."""
     if greetings is None:
         return {}
-    rng = random.Random(seed)
-    return {
-        i: dress(e, greetings, rng, half) for i, e in enumerate(seeds) if e.label != GREETING_LABEL
-    }
+    return dressed_by_index(seeds, greetings, seed=seed, half=half)
 
 
 def _fold_scores(
@@ -312,23 +310,24 @@ def _slices(test: list[Example], predicted: list[str]) -> dict[str, dict[str, An
 
 
 def _greeting_check(
-    head: HeadClassifier, test: list[Example], greetings: Greetings
+    head: HeadClassifier, test: list[Example], predicted: list[str], greetings: Greetings
 ) -> dict[str, Any]:
-    """Accuracy on the frozen test's non-greeting posts as written and opened with a greeting
-    (a robustness figure, reported only: the frozen test chooses nothing)."""
-    posts = [e for e in test if e.label != GREETING_LABEL]
-    copies = dressed_copies(posts, greetings, seed=DRESSING_SEED + 1)
-    truth = [e.label for e in posts]
+    """Accuracy on the frozen test's non-greeting posts as written (``predicted``: the head's
+    labels for ``test``) and opened with a greeting (a robustness figure, reported only: the
+    frozen test chooses nothing)."""
+    kept = [i for i, e in enumerate(test) if e.label != GREETING_LABEL]
+    truth = [test[i].label for i in kept]
+    copies = dressed_copies([test[i] for i in kept], greetings, seed=DRESSING_SEED + 1)
+    rows = head.predict_proba([e.text for e in copies])
+    dressed = [max(r, key=r.__getitem__) for r in rows]
 
-    def accuracy(examples: list[Example]) -> float:
-        rows = head.predict_proba([e.text for e in examples])
-        predicted = [max(r, key=r.__getitem__) for r in rows]
-        return round(float(np.mean([t == p for t, p in zip(truth, predicted, strict=True)])), 4)
+    def accuracy(labels: list[str]) -> float:
+        return round(float(np.mean([t == p for t, p in zip(truth, labels, strict=True)])), 4)
 
     return {
-        "n": len(posts),
-        "accuracy_as_written": accuracy(posts),
-        "accuracy_dressed": accuracy(copies),
+        "n": len(kept),
+        "accuracy_as_written": accuracy([predicted[i] for i in kept]),
+        "accuracy_dressed": accuracy(dressed),
     }
 
 
@@ -391,7 +390,7 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
     metrics = {
         "frozen_test": scores([e.label for e in test], predicted),
         "frozen_test_slices": _slices(test, predicted),
-        "frozen_test_with_greetings": _greeting_check(head, test, greetings),
+        "frozen_test_with_greetings": _greeting_check(head, test, predicted, greetings),
         "cross_validation_on_seeds": cv,
         "chosen": chosen,
         "public_sources": sorted({e.meta["source"] for e in external}),
