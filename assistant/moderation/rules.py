@@ -1,7 +1,8 @@
 """Group rules as data: a YAML file per group, validated strictly (unknown keys are errors).
 
 Keyword and regex rules match the ``folded`` view of a post (see ``assistant.text.normalize``),
-so elongation, diacritics, look-alike letters and dotted spellings do not dodge them.
+so elongation, diacritics, look-alike letters and dotted spellings do not dodge them. Arabic
+keywords also match posts written in Arabizi (``arabizi_keywords``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistant.backends.base import Embedder
+from assistant.moderation.arabizi_keywords import ArabiziKeywordReader
 from assistant.schemas import Action, RuleHit
 from assistant.text.normalize import NormalizedText, normalize
 
@@ -204,6 +206,7 @@ class RulesEngine:
         self.rules = rules
         self._embedder = embedder
         self._topic_vectors: list[np.ndarray] = []
+        self._arabizi = ArabiziKeywordReader(w for rule in rules.keyword_rules for w in rule.words)
         if rules.banned_topics:
             if embedder is None:
                 raise RulesError("banned_topics need an embedder (backends.fast_embedder)")
@@ -229,12 +232,17 @@ class RulesEngine:
         if author_id is not None and author_id in self.rules.allow.members:
             return []
         folded = self._strip_allowed(text.folded)
+        reading = self._arabizi.read(text.clean)
+        arabizi = self._strip_allowed(reading) if reading else ""
         hits: list[RuleHit] = []
         for rule in self.rules.keyword_rules:
-            found = sorted(set(rule.pattern.findall(folded)))
-            if found:
+            found = set(rule.pattern.findall(folded))
+            read = set(rule.pattern.findall(arabizi)) - found
+            if found or read:
+                description = rule.description + (" (read from Arabizi)" if read else "")
+                evidence = sorted(found | read)
                 hits.append(
-                    _hit(rule.id, rule.category, rule.action, rule.description, found, rule.message)
+                    _hit(rule.id, rule.category, rule.action, description, evidence, rule.message)
                 )
         for regex in self.rules.regex_rules:
             matches = [m.group(0) for m in regex.compiled.finditer(text.clean)]

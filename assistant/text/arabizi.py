@@ -228,7 +228,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 
 @lru_cache(maxsize=1024)
-def _arabizi_clean_text(text: str) -> str | None:
+def arabizi_text(text: str) -> str | None:
     """The cleaned post if it is written in Arabizi, else None (cached: every head that reads
     Arabizi asks about the same posts)."""
     if not _LATIN.search(text):
@@ -253,7 +253,7 @@ class ArabiziReader:
         return self._counts.get(word, 0) / self._total
 
     def read(self, text: str) -> str:
-        clean = _arabizi_clean_text(text)
+        clean = arabizi_text(text)
         if clean is None:
             return text
         if len(self._memo) > _MEMO_WORDS:

@@ -71,6 +71,52 @@ def test_allow_lists(engine: RulesEngine) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "rule_id", "keyword"),
+    [
+        ("7araj 3ala abaya sooda, meen bedha?", "no-reselling", "حراج"),
+        ("3indi abayat lil bee3, el as3ar bil 5a9", "no-reselling", "للبيع"),
+        ("tab3o 7sabi 3al insta ya banat", "no-competitor-links", "تابعوا حسابي"),
+    ],
+)
+def test_arabic_keyword_rules_read_arabizi_posts(
+    engine: RulesEngine, text: str, rule_id: str, keyword: str
+) -> None:
+    [hit] = hits_for(engine, text)
+    assert hit.rule_id == rule_id
+    assert hit.evidence == [keyword]
+    assert "read from Arabizi" in hit.description
+
+
+def test_arabizi_reading_does_not_invent_keywords() -> None:
+    """Benign Arabizi posts against short insult keywords: only what the spelling allows."""
+    words = ["كلب", "حمار", "غبي", "حرامي", "تافه", "خاص", "للبيع", "حراج"]
+    engine = RulesEngine(
+        parse_rules(
+            {
+                "version": 1,
+                "group": "g",
+                "keyword_rules": [{"id": "k", "category": "c", "action": "warn", "words": words}],
+            }
+        )
+    )
+    benign = [
+        "ya jama3a, 7ada jarrab el kibbeh men hon? sho ra2yakon fiya?",
+        "el misk el abyad byenfa3 lal wlad el z8ar?",
+        "wasal el 2amees w ma sha2 allah el khyata ktir ndifeh, bshkorkon",
+        "mer7ba b jdad, ntoma mrhbin",
+        "3andi so2al 3an el taw9eel, 9ad eh y5od?",
+    ]
+    for text in benign:
+        assert hits_for(engine, text) == [], text
+    assert [h.evidence for h in hits_for(engine, "ya 7mar shu 3am t7ki")] == [["حمار"]]
+    assert [h.evidence for h in hits_for(engine, "enta 3'aby w mesh fahem 7aga")] == [["غبي"]]
+
+
+def test_arabizi_hits_respect_allow_lists(engine: RulesEngine) -> None:
+    assert hits_for(engine, "7araj 3ala abaya sooda", author_id="shop-owner") == []
+
+
+@pytest.mark.parametrize(
     ("data", "message"),
     [
         ({"keyword_rulez": []}, "keyword_rulez: Extra inputs are not permitted"),
