@@ -79,7 +79,8 @@ _UNITS: list[tuple[str, tuple[str, ...]]] = [
 ]
 _SHORT_VOWELS = {"a": ("", "ا"), "e": ("", "ي"), "i": ("", "ي"), "o": ("", "و"), "u": ("", "و")}
 _FINAL_VOWELS = {
-    "a": ("ه", "ا", ""),
+    # A final "a" may also be alef maksura (3ala على, meta متى), which normalizes to ي.
+    "a": ("ه", "ا", "", "ي"),
     "e": ("ه", "ي", ""),
     "i": ("ي", ""),
     "o": ("و", ""),

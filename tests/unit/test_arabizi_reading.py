@@ -45,6 +45,13 @@ def test_arabizi_posts_are_read_with_the_known_spellings(reader: ArabiziReader) 
     assert reader.read("enta 7mar w ghabi").split()[1] == "حمار"
 
 
+def test_a_final_a_may_be_alef_maksura() -> None:
+    """على and متى normalize to علي and متي; Arabizi writes them 3ala and meta."""
+    reader = ArabiziReader(arabic_word_counts(["على فكرة متى يوصل الطلب؟", "على طول"]))
+    assert reader.read("3ala fekra, meta yoosal el order?").split()[:2] == ["علي", "فكره"]
+    assert "متي" in reader.read("ya jama3a meta yoosal?").split()
+
+
 @pytest.mark.parametrize(
     "text", ["How much is the abaya?", "كم سعر العباية؟", "hi الفستان متوفر size M?", ""]
 )
