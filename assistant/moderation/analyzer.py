@@ -127,9 +127,35 @@ class Analyzer:
         texts = [normalize(p.text, max_chars=limit) for p in items]
         topic_hits = self._topic_hits(engine, texts)
         outputs = self._model_outputs(texts)
+        features = [extract_spam_features(t.normalized) for t in texts]
+        offensive_evidence = self._evidence(
+            texts,
+            [i for i, o in enumerate(outputs) if texts[i].clean and _offensive_flag(o)],
+            self.models.offensive,
+            ("offensive", "hate"),
+        )
+        spam_evidence = self._evidence(
+            texts,
+            [
+                i
+                for i, o in enumerate(outputs)
+                if texts[i].clean and o.spam.label == "spam" and not _contact_evidence(features[i])
+            ],
+            self.models.spam,
+            ("spam",),
+        )
         return [
-            self._finish(post, text, output, engine, hits, truncated=len(post.text) > limit)
-            for post, text, output, hits in zip(items, texts, outputs, topic_hits, strict=True)
+            self._finish(
+                post,
+                texts[i],
+                outputs[i],
+                features[i],
+                engine,
+                topic_hits[i],
+                Evidence(offensive_evidence.get(i, []), spam_evidence.get(i, [])),
+                truncated=len(post.text) > limit,
+            )
+            for i, post in enumerate(items)
         ]
 
     def _topic_hits(self, engine: RulesEngine, texts: Sequence[NormalizedText]) -> list[list[Any]]:
@@ -211,12 +237,13 @@ class Analyzer:
         post: PostIn,
         text: NormalizedText,
         output: _ModelOutputs,
+        features: SpamFeatures,
         engine: RulesEngine,
         topic_hits: list[Any],
+        evidence: Evidence,
         *,
         truncated: bool,
     ) -> Analysis:
-        features = extract_spam_features(text.normalized)
         if not text.clean:
             return _analysis(text, output, features, [], _EMPTY_DECISION, truncated=truncated)
         hits = (
@@ -239,34 +266,64 @@ class Analyzer:
             lexicon_model=output.lexicon_model or "lexicon",
             rule_hits=hits,
         )
-        offensive_flag = output.offensive.label != "normal" or output.lexicon_score >= 0.5
-        if offensive_flag:
-            signals.offensive_evidence = self._evidence(
-                text, self.models.offensive, ("offensive", "hate")
-            )
+        if _offensive_flag(output):
+            signals.offensive_evidence = evidence.offensive
         if output.spam.label == "spam":
-            signals.spam_evidence = [
-                *features.urls,
-                *features.phone_numbers,
-                *features.handles,
-                *features.prices,
-            ] or self._evidence(text, self.models.spam, ("spam",))
+            signals.spam_evidence = _contact_evidence(features) or evidence.spam
         decision = decide(signals, engine.rules, self._templates)
         return _analysis(text, output, features, hits, decision, truncated=truncated)
 
+    @staticmethod
     def _evidence(
-        self, text: NormalizedText, classifier: TextClassifier, labels: tuple[str, ...]
-    ) -> list[str]:
-        """Words whose removal lowers the classifier's score most (leave-one-word-out)."""
-        words = text.clean.split()[:_MAX_EVIDENCE_WORDS]
-        if len(words) < 2:
-            return words
-        variants = [" ".join(words[:i] + words[i + 1 :]) for i in range(len(words))]
-        rows = classifier.predict_proba([text.clean, *variants])
-        totals = np.array([sum(r.get(label, 0.0) for label in labels) for r in rows])
-        drops = totals[0] - totals[1:]
-        order = np.argsort(-drops)
-        return [words[i] for i in order[:3] if drops[i] > 0.05]
+        texts: Sequence[NormalizedText],
+        indices: Sequence[int],
+        classifier: TextClassifier,
+        labels: tuple[str, ...],
+    ) -> dict[int, list[str]]:
+        """For each post in ``indices``: the words whose removal lowers the classifier's score
+        most (leave-one-word-out). All posts' variants go through the classifier in one call."""
+        found: dict[int, list[str]] = {}
+        spans: dict[int, tuple[int, list[str]]] = {}
+        batch: list[str] = []
+        for i in indices:
+            words = texts[i].clean.split()[:_MAX_EVIDENCE_WORDS]
+            if len(words) < 2:
+                found[i] = words
+                continue
+            spans[i] = (len(batch), words)
+            batch += [
+                texts[i].clean,
+                *(" ".join(words[:k] + words[k + 1 :]) for k in range(len(words))),
+            ]
+        rows = classifier.predict_proba(batch) if batch else []
+        for i, (start, words) in spans.items():
+            totals = np.array(
+                [
+                    sum(r.get(label, 0.0) for label in labels)
+                    for r in rows[start : start + len(words) + 1]
+                ]
+            )
+            drops = totals[0] - totals[1:]
+            order = np.argsort(-drops)
+            found[i] = [words[k] for k in order[:3] if drops[k] > 0.05]
+        return found
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Words that drove a post's offensive and spam scores (``Analyzer._evidence``)."""
+
+    offensive: list[str]
+    spam: list[str]
+
+
+def _offensive_flag(output: _ModelOutputs) -> bool:
+    return output.offensive.label != "normal" or output.lexicon_score >= 0.5
+
+
+def _contact_evidence(features: SpamFeatures) -> list[str]:
+    """Links, phone numbers, handles and prices: evidence of spam that needs no model."""
+    return [*features.urls, *features.phone_numbers, *features.handles, *features.prices]
 
 
 _EMPTY_DECISION = Decision(

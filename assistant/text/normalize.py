@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 _INVISIBLE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
@@ -183,10 +184,26 @@ def fold_leet(text: str) -> str:
     return _LEET_TOKEN.sub(_fold, text)
 
 
+# A post is normalized by the analyzer, then again by each head and reader that gets its clean
+# text: short texts keep their views for the next caller (the views are immutable).
+_CACHED_UP_TO_CHARS = 2_000
+
+
 def normalize(text: str, *, max_chars: int | None = None) -> NormalizedText:
     """Compute the three views of ``text`` (see the module docstring)."""
     if max_chars is not None:
         text = text[:max_chars]
+    if len(text) <= _CACHED_UP_TO_CHARS:
+        return _normalize_cached(text)
+    return _normalize(text)
+
+
+@lru_cache(maxsize=4096)
+def _normalize_cached(text: str) -> NormalizedText:
+    return _normalize(text)
+
+
+def _normalize(text: str) -> NormalizedText:
     clean = clean_unicode(text)
     normalized = normalize_arabic(clean).translate(_DIGIT_MAP)
     normalized = fold_lookalikes(normalized.lower())

@@ -54,10 +54,19 @@ def test_prompt_injection_in_a_post_is_only_data(analyzer: Analyzer) -> None:
 
 
 def test_batch_equals_single(analyzer: Analyzer) -> None:
-    texts = ["كم سعر الشحن؟", "you idiot", "صباح الخير"]
+    # Several flagged posts in one batch: their evidence words come from one classifier call.
+    texts = [
+        "كم سعر الشحن؟",
+        "you idiot",
+        "صباح الخير",
+        "يا حمار يا كلب ما تفهم",
+        "you stupid idiot, go away",
+        "ي",
+    ]
     batch = analyzer.analyze_batch([PostIn(text=t) for t in texts])
     singles = [analyzer.analyze(t) for t in texts]
     assert [b.model_dump() for b in batch] == [s.model_dump() for s in singles]
+    assert sum(bool(b.explanation.evidence) for b in batch) >= 2
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\x00\x01\u200b\u202e"])
