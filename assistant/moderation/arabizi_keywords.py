@@ -47,9 +47,6 @@ class ArabiziKeywordReader:
         self._vocabulary = frozenset(vocabulary)
         self._memo: dict[tuple[str, str], str] = {}
 
-    def __bool__(self) -> bool:
-        return bool(self._keyword_of)
-
     def read(self, clean_text: str) -> str | None:
         """The folded Arabic-script reading of an Arabizi post; None for any other post."""
         if not self._keyword_of:
