@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assistant.backends import create
 from assistant.backends.head import ComponentSpec, HeadClassifier, HeadManifest, save_head
@@ -219,3 +220,40 @@ def test_spam_dev_figures_score_a_part_of_training_and_never_the_test_split() ->
     assert set(figures) == {"sms", "youtube", "arabic", "extra_ham"}
     assert figures["sms"] == figures["youtube"] == 1.0  # macro-F1 on separable dev parts
     assert figures["extra_ham"] == 0.0  # false-positive rate on the held-out extra ham
+
+
+@pytest.mark.parametrize(
+    ("fused_per_split", "kept"),
+    [
+        ((0.706, 0.706, 0.706), True),  # +0.006 on every split
+        ((0.709, 0.709, 0.699), False),  # mean +0.006, but one split loses
+        ((0.704, 0.704, 0.704), False),  # +0.004 on every split: below the bar
+    ],
+)
+def test_the_offensive_cascade_must_gain_on_every_dev_split(
+    monkeypatch: pytest.MonkeyPatch, fused_per_split: tuple[float, ...], kept: bool
+) -> None:
+    values = iter(fused_per_split)
+
+    def trials(union, size, seed):  # type: ignore[no-untyped-def]
+        fused = next(values)
+        return 0.7, [
+            {
+                "weight": 0.15,
+                "confident_above": 0.8,
+                "dev_mean_macro_f1": fused,
+                "share_to_embedder": 0.5,
+            },
+            {
+                "weight": 0.25,
+                "confident_above": 0.8,
+                "dev_mean_macro_f1": 0.69,
+                "share_to_embedder": 0.5,
+            },
+        ]
+
+    monkeypatch.setattr(offensive, "_cascade_trials", trials)
+    chosen, report = offensive.choose_cascade([], offensive.Size(10, 10), quick=False)
+    assert report["kept"] is kept
+    assert (chosen is not None) is kept
+    assert report["best"]["weight"] == 0.15

