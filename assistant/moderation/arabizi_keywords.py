@@ -10,13 +10,11 @@ Arabizi spelling allows it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-from assistant.text.arabizi import arabizi_text, transliterate
+from assistant.text.arabizi import arabic_word_counts, arabizi_text, transliterate
 from assistant.text.normalize import normalize
 
-_ARABIC_WORD = re.compile(r"[\u0621-\u064a]+")
 _ARTICLE_PREPOSITION = "لل"  # li + al: "lel bee3" is للبيع
 _MEMO_WORDS = 20_000
 
@@ -38,11 +36,10 @@ class ArabiziKeywordReader:
     def __init__(self, keywords: Iterable[str]) -> None:
         self._keyword_of: dict[str, str] = {}
         vocabulary: set[str] = set()
-        for phrase in keywords:
-            for word in _ARABIC_WORD.findall(normalize(phrase).folded):
-                self._keyword_of.update(_spellings(word))
-                if word.startswith(_ARTICLE_PREPOSITION) and len(word) > 3:
-                    vocabulary.add(word[len(_ARTICLE_PREPOSITION) :])
+        for word in arabic_word_counts(keywords):
+            self._keyword_of.update(_spellings(word))
+            if word.startswith(_ARTICLE_PREPOSITION) and len(word) > 3:
+                vocabulary.add(word[len(_ARTICLE_PREPOSITION) :])
         vocabulary.update(self._keyword_of)
         self._vocabulary = frozenset(vocabulary)
         self._memo: dict[tuple[str, str], str] = {}
