@@ -31,6 +31,12 @@ def set_enabled(enabled: bool | None) -> None:
     _OVERRIDE = enabled
 
 
+def forget_recent() -> None:
+    """Drop the in-memory vectors (speed measurements must not time cache hits)."""
+    with _LOCK:
+        _MEMORY.clear()
+
+
 def _disk_cache_wanted(disk: bool | None) -> bool:
     if disk is not None:
         return disk

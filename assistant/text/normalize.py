@@ -203,6 +203,11 @@ def _normalize_cached(text: str) -> NormalizedText:
     return _normalize(text)
 
 
+def forget_normalized() -> None:
+    """Drop the memo of recent normalizations (speed measurements must not time its hits)."""
+    _normalize_cached.cache_clear()
+
+
 def _normalize(text: str) -> NormalizedText:
     clean = clean_unicode(text)
     normalized = normalize_arabic(clean).translate(_DIGIT_MAP)

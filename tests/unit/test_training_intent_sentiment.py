@@ -13,6 +13,9 @@ from assistant.backends.head import CascadeSpec, ComponentSpec, EmbedderRef, Hea
 from assistant.moderation.training import intent_benchmarks as ib
 from assistant.moderation.training import sentiment as st
 from assistant.moderation.training.common import Example, embed_examples, views
+from assistant.moderation.training.recipes import chosen_row
+
+REPO = Path(__file__).resolve().parents[2]
 
 FAKE = EmbedderRef(name="fake", options={"dim": 16})
 
@@ -279,3 +282,12 @@ def test_evaluate_polar_only_ignores_neutral_column() -> None:
 def test_sentences_keep_post_sized_pieces() -> None:
     paragraph = "One two three four five six. Short one. " + " ".join(["word"] * 50) + "."
     assert st._sentences(paragraph) == ["One two three four five six."]
+
+
+def test_the_fine_tune_partner_is_the_ajgt_recipe_cross_validation_chose() -> None:
+    metrics = json.loads((REPO / "models/sentiment/metrics.json").read_text(encoding="utf-8"))
+    chosen = chosen_row(metrics["experiments"])
+    assert chosen["method"] == f"{st.AJGT_PREFIX}: {st.AJGT_ONLY_RECIPE.name}"
+    assert {f"{st.AJGT_PREFIX}: {r.name}" for r in st.AJGT_RECIPES} == {
+        row["method"] for row in metrics["experiments"] if "cv_macro_f1" in row
+    }

@@ -257,3 +257,19 @@ def test_the_offensive_cascade_must_gain_on_every_dev_split(
     assert report["kept"] is kept
     assert (chosen is not None) is kept
     assert report["best"]["weight"] == 0.15
+
+
+def test_the_youtube_fine_tune_partner_is_the_recipe_cross_validation_chose() -> None:
+    import json
+
+    from assistant.moderation.training.recipes import chosen_row
+
+    card = Path(__file__).resolve().parents[2] / "models/spam/metrics.json"
+    metrics = json.loads(card.read_text(encoding="utf-8"))
+    assert metrics["youtube_only"] == chosen_row(metrics["youtube_recipes"])
+    assert metrics["youtube_only"]["method"] == (
+        f"{spam.YOUTUBE_PREFIX}: {spam.YOUTUBE_ONLY_RECIPE.name}"
+    )
+    assert [r["method"] for r in metrics["youtube_recipes"]] == [
+        f"{spam.YOUTUBE_PREFIX}: {r.name}" for r in spam.YOUTUBE_RECIPES
+    ]

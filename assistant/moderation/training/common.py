@@ -18,12 +18,12 @@ from sklearn.metrics import accuracy_score, classification_report, f1_score
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from assistant.backends.base import Matrix
-from assistant.backends.cache import cached_embed
+from assistant.backends.cache import cached_embed, forget_recent
 from assistant.backends.head import EmbedderRef, embedding_inputs, shared_embedder, text_view
 from assistant.config import PROJECT_ROOT
 from assistant.schemas import Intent
 from assistant.text.arabizi import ArabiziReader, arabic_word_counts
-from assistant.text.normalize import normalize
+from assistant.text.normalize import forget_normalized, normalize
 
 
 @dataclass
@@ -134,6 +134,13 @@ def read_arabizi(examples: Sequence[Example], vocabulary: dict[str, int]) -> lis
     """``examples`` as the head will see them: Arabizi texts read in Arabic script."""
     reader = ArabiziReader(vocabulary)
     return [Example(reader.read(e.text), e.label, e.meta) for e in examples]
+
+
+def forget_memos() -> None:
+    """Empty the in-process memos of embeddings and normalizations, so that a speed
+    measurement times the work and not hits on texts evaluated just before."""
+    forget_recent()
+    forget_normalized()
 
 
 def views(examples: Sequence[Example], view: str = "normalized") -> list[str]:
