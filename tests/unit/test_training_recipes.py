@@ -55,6 +55,7 @@ def test_nb_scaling_changes_the_tfidf_block_only_and_embeddings_are_appended(
     x_nb, o_nb = recipes.recipe_features(nb, train, other, "positive")
     assert x_plain.shape == x_nb.shape and o_plain.shape[1] == x_plain.shape[1]
     np.testing.assert_allclose(x_plain[:, -8:].toarray(), x_nb[:, -8:].toarray())
+    np.testing.assert_allclose(o_plain[:, -8:].toarray(), o_nb[:, -8:].toarray())
     assert abs(x_plain[:, :-8] - x_nb[:, :-8]).sum() > 0
     norms = np.linalg.norm(x_plain[:, -8:].toarray(), axis=1)
     np.testing.assert_allclose(norms, 2.0, rtol=1e-5)
