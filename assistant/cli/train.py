@@ -90,6 +90,14 @@ def train(
             "weight, train each seed again on train + validation for the tests.",
         ),
     ] = None,
+    report: Annotated[
+        str | None,
+        typer.Option(
+            help="finetune: the report's file name in eval/baselines, without .json "
+            "(default finetune_DATASET; e.g. finetune_ajgt_refit, so that a --refit run does "
+            "not replace the plain run's report).",
+        ),
+    ] = None,
     save: Annotated[
         bool | None,
         typer.Option(
@@ -130,7 +138,9 @@ def train(
             }.items()
             if value is not None
         }
-        metrics = _finetune(dataset, output_dir, quick=quick, save=save, overrides=overrides)
+        metrics = _finetune(
+            dataset, output_dir, quick=quick, save=save, overrides=overrides, report=report
+        )
     else:
         module_name, entry, artifact = RECIPES[task]
         recipe = getattr(importlib.import_module(module_name), entry)
@@ -148,6 +158,7 @@ def _finetune(
     quick: bool,
     save: bool | None,
     overrides: dict[str, Any],
+    report: str | None = None,
 ) -> dict[str, Any]:
     if dataset not in FINETUNE_DATASETS:
         typer.echo(
@@ -160,7 +171,7 @@ def _finetune(
 
     settings = get_settings()
     try:
-        report = finetune.run(
+        written = finetune.run(
             dataset,
             settings.shared_data_dir,
             output_dir=output_dir or Path("eval/baselines"),
@@ -168,10 +179,11 @@ def _finetune(
             quick=quick,
             save=save,
             overrides=overrides,
+            report_name=report,
             log=lambda line: typer.echo(line, err=True),
         )
     except (BackendError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     keys = ("dataset", "metric", "target", "test", "out_of_scope", "fusion", "seconds")
-    return {k: report.get(k) for k in keys} | {"adapter": report.get("adapter")}
+    return {k: written.get(k) for k in keys} | {"adapter": written.get("adapter")}

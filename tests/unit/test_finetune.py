@@ -3,6 +3,7 @@ missing package gives one clear error."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -539,3 +540,43 @@ def test_refit_trains_each_seed_again_on_fit_and_validation_for_the_tests(
     # validation chose the fusion with the fit-part models; only the tests see the refit ones
     assert np.allclose(before["val_finetuned"], after["val_finetuned"])
     assert not np.allclose(before["test_test_finetuned"], after["test_test_finetuned"])
+
+
+def test_the_report_goes_to_the_file_named_by_report(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    overrides = {**FAST.to_json(), "epochs": 1}
+    _run_fake(monkeypatch, tmp_path, _fake_benchmark(False), overrides)
+    plain = json.loads((tmp_path / "eval" / "finetune_fake.json").read_text("utf-8"))
+    _run_fake(
+        monkeypatch, tmp_path, _fake_benchmark(True), overrides, report_name="finetune_fake_2"
+    )
+    second = json.loads((tmp_path / "eval" / "finetune_fake_2.json").read_text("utf-8"))
+    # the named run did not replace the plain run's report
+    assert json.loads((tmp_path / "eval" / "finetune_fake.json").read_text("utf-8")) == plain
+    assert second["dataset"] == "fake"
+
+
+@pytest.mark.parametrize("name", ["../escape", "finetune_ajgt.json", "", "a/b", "تقرير"])
+def test_a_report_name_that_is_not_a_plain_file_stem_is_refused_before_training(
+    name: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="report name"):
+        ft.run("ajgt", tmp_path, output_dir=tmp_path, report_name=name, log=lambda _: None)
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_passes_the_report_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.cli.main import app
+
+    seen: dict[str, Any] = {}
+
+    def fake_run(dataset: str, shared: Path, **kwargs: Any) -> dict[str, Any]:
+        seen["report_name"] = kwargs["report_name"]
+        return dict.fromkeys(("dataset", "metric", "target", "test", "fusion", "seconds"), 0)
+
+    monkeypatch.setattr(ft, "run", fake_run)
+    args = ["train", "finetune", "ajgt", "--refit", "--report", "finetune_ajgt_refit"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert seen == {"report_name": "finetune_ajgt_refit"}

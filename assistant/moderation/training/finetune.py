@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -39,6 +40,8 @@ from assistant.moderation.training.recipes import LinearRecipe
 from assistant.text.normalize import normalize
 
 Proba = npt.NDArray[np.float64]
+# A report's file name under the output directory, without ``.json``.
+REPORT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 SEED = 13
 VALIDATION_SHARE = 0.15
 VALIDATION_SEED = 7
@@ -1313,15 +1316,22 @@ def run(
     encoder_dir: Path | None = None,
     overrides: dict[str, Any] | None = None,
     probabilities_path: Path | None = None,
+    report_name: str | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Train, fuse, evaluate on the held-out split(s); write ``finetune_DATASET.json``.
+    """Train, fuse, evaluate on the held-out split(s); write ``REPORT_NAME.json`` under
+    ``output_dir`` (default ``finetune_DATASET.json``).
 
     ``save``: write the adapter under ``models_dir/DATASET`` (default: only when the fused
     test figure reaches the target).
     """
     if dataset not in BENCHMARKS:
         raise ValueError(f"unknown dataset {dataset!r}; choose one of: {', '.join(BENCHMARKS)}")
+    report_file = output_dir / f"{report_name or f'finetune_{dataset}'}.json"
+    if report_name is not None and not REPORT_NAME.fullmatch(report_name):
+        raise ValueError(
+            f"report name {report_name!r}: use letters, digits, '_' and '-' only (no '.json')"
+        )
     bench = BENCHMARKS[dataset]
     started = time.perf_counter()
     configs = member_configs(bench, overrides or {})
@@ -1594,7 +1604,5 @@ def run(
         np.savez_compressed(probabilities_path, **arrays)
     if not quick:
         output_dir.mkdir(parents=True, exist_ok=True)
-        (output_dir / f"finetune_{dataset}.json").write_text(
-            json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8"
-        )
+        report_file.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
     return report
