@@ -89,6 +89,9 @@ class RuleHit(BaseModel):
     evidence: list[str] = Field(default_factory=list, description="matching words or spans")
     score: float = Field(1.0, ge=0, le=1)
     member_message: dict[str, str] = Field(default_factory=dict)
+    read_from_arabizi: bool = Field(
+        False, description="the words matched the post as read from Arabizi into Arabic script"
+    )
 
 
 class Explanation(BaseModel):

@@ -120,7 +120,8 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
                 hit.action,
                 hit.category,
                 hit.score,
-                f"rule {hit.rule_id}: {hit.description or hit.category}",
+                f"rule {hit.rule_id}: {hit.description or hit.category}"
+                + (" (read from Arabizi)" if hit.read_from_arabizi else ""),
                 list(hit.evidence),
                 message_key=_message_key(hit),
                 own_message=hit.member_message,

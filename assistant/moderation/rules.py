@@ -239,11 +239,11 @@ class RulesEngine:
             found = set(rule.pattern.findall(folded))
             read = set(rule.pattern.findall(arabizi)) - found
             if found or read:
-                description = rule.description + (" (read from Arabizi)" if read else "")
                 evidence = sorted(found | read)
-                hits.append(
-                    _hit(rule.id, rule.category, rule.action, description, evidence, rule.message)
+                hit = _hit(
+                    rule.id, rule.category, rule.action, rule.description, evidence, rule.message
                 )
+                hits.append(hit.model_copy(update={"read_from_arabizi": bool(read)}))
         for regex in self.rules.regex_rules:
             matches = [m.group(0) for m in regex.compiled.finditer(text.clean)]
             matches += [m.group(0) for m in regex.compiled.finditer(folded)]

@@ -114,3 +114,14 @@ def test_heads_and_banned_topics_share_one_fast_embedder(analyzer: Analyzer) -> 
     spec = analyzer.models.fast_embedder_spec
     shared = shared_embedder(EmbedderRef(name=spec.name, options=spec.options))
     assert analyzer.models.fast_embedder is shared
+
+
+def test_a_rule_read_from_arabizi_says_so_to_the_admin_and_not_to_the_member(
+    analyzer: Analyzer,
+) -> None:
+    result = analyzer.analyze("tab3o 7sabi 3al insta ya banat", rules=load_rules(DEMO_RULES))
+    [hit] = [h for h in result.rule_hits if h.rule_id == "no-competitor-links"]
+    assert hit.read_from_arabizi and hit.evidence == ["تابعوا حسابي"]
+    assert any("(read from Arabizi)" in r for r in result.explanation.reasons)
+    assert result.explanation.member_message
+    assert "Arabizi" not in result.explanation.member_message
