@@ -273,3 +273,20 @@ def test_the_youtube_fine_tune_partner_is_the_recipe_cross_validation_chose() ->
     assert [r["method"] for r in metrics["youtube_recipes"]] == [
         f"{spam.YOUTUBE_PREFIX}: {r.name}" for r in spam.YOUTUBE_RECIPES
     ]
+
+
+def test_speed_is_timed_after_the_warm_up_and_without_memo_hits() -> None:
+    from assistant.moderation.training.common import posts_per_second
+    from assistant.text.normalize import _normalize_cached, normalize
+
+    calls: list[tuple[int, int]] = []
+
+    def predict(texts: list[str]) -> None:
+        calls.append((len(texts), _normalize_cached.cache_info().currsize))
+        for text in texts:
+            normalize(text)
+
+    speed = posts_per_second(predict, ["سلام", "hello"], n=7, warm_up=["warm"])
+    assert speed > 0
+    assert calls[0][0] == 1  # the warm-up first
+    assert calls[1] == (7, 0)  # then n texts, with nothing memoized

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,24 @@ def forget_memos() -> None:
     measurement times the work and not hits on texts evaluated just before."""
     forget_recent()
     forget_normalized()
+
+
+def posts_per_second(
+    predict: Callable[[list[str]], Any],
+    texts: Sequence[str],
+    *,
+    n: int = 1000,
+    warm_up: Sequence[str] = (),
+) -> float:
+    """Texts per second of ``predict`` on ``n`` of ``texts`` (repeated as needed), timed after
+    ``warm_up`` has gone through it (lazy loads) and with the in-process memos empty."""
+    sample = [texts[i % len(texts)] for i in range(n)]
+    if warm_up:
+        predict(list(warm_up))
+    forget_memos()
+    start = time.perf_counter()
+    predict(sample)
+    return round(n / (time.perf_counter() - start), 1)
 
 
 def views(examples: Sequence[Example], view: str = "normalized") -> list[str]:

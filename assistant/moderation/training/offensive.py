@@ -36,8 +36,8 @@ from assistant.moderation.training.common import (
     dedupe,
     embed_examples,
     fixed_sample,
-    forget_memos,
     nb_logreg,
+    posts_per_second,
     remove_overlap,
     scores,
     sklearn_version,
@@ -387,12 +387,7 @@ def choose_cascade(
 
 def measure_throughput(head: HeadClassifier, texts: Sequence[str], *, n: int = 1000) -> float:
     """Posts per second of the loaded head on ``n`` texts (normalization included)."""
-    sample = [texts[i % len(texts)] for i in range(n)]
-    head.predict_matrix(sample[:50])
-    forget_memos()
-    start = time.perf_counter()
-    head.predict_matrix(sample)
-    return round(n / (time.perf_counter() - start), 1)
+    return posts_per_second(head.predict_matrix, texts, n=n, warm_up=texts[:50])
 
 
 def directory_size(directory: Path) -> int:

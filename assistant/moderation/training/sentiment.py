@@ -43,7 +43,7 @@ from assistant.moderation.training.common import (
     Example,
     dedupe,
     embed_examples,
-    forget_memos,
+    posts_per_second,
     remove_overlap,
     scores,
     sklearn_version,
@@ -392,12 +392,8 @@ def measure_speed(classifier: HeadClassifier, texts: Sequence[str], n: int = 100
 
     Models are loaded first on texts outside the measured ones (when there are more than ``n``).
     """
-    sample = [texts[i % len(texts)] for i in range(n)]
-    classifier.predict_matrix(list(texts[n : n + 200]) or sample[:10])
-    forget_memos()
-    start = time.perf_counter()
-    classifier.predict_matrix(sample)
-    return round(n / (time.perf_counter() - start), 1)
+    warm_up = texts[n : n + 200] or texts[:10]
+    return posts_per_second(classifier.predict_matrix, texts, n=n, warm_up=warm_up)
 
 
 AJGT_RECIPES = [
@@ -608,20 +604,12 @@ def measure_speeds(
     try:
         return {
             "shipped_posts_per_s": measure_speed(classifier, sample),
-            "text_component_posts_per_s": _speed(text_predict, sample),
+            "text_component_posts_per_s": posts_per_second(text_predict, sample),
             "load_average_1min": round(os.getloadavg()[0], 2),
             "cpus": float(os.cpu_count() or 0),
         }
     finally:
         set_cache(True)
-
-
-def _speed(predict: Any, texts: Sequence[str], n: int = 1000) -> float:
-    sample = [texts[i % len(texts)] for i in range(n)]
-    forget_memos()
-    start = time.perf_counter()
-    predict(sample)
-    return round(n / (time.perf_counter() - start), 1)
 
 
 def _cascade_share(text_predict: Any, texts: Sequence[str]) -> float:
