@@ -6,7 +6,7 @@ from scipy import sparse
 
 from assistant.backends.head import EmbedderRef
 from assistant.moderation.training import recipes
-from assistant.moderation.training.common import Example
+from assistant.moderation.training.common import Example, binarized, nb_log_count_ratio
 
 POSITIVE = [
     "great service, thank you so much",
@@ -37,7 +37,7 @@ def _examples(repeat: int = 2) -> list[Example]:
 
 def test_nb_log_count_ratio_favours_features_of_the_positive_rows() -> None:
     X = sparse.csr_matrix(np.array([[1.0, 0.0, 1.0], [2.0, 0.0, 1.0], [0.0, 3.0, 1.0]]))
-    ratio = recipes.nb_log_count_ratio(X, np.array([True, True, False]))
+    ratio = nb_log_count_ratio(binarized(X), np.array([True, True, False]))
     assert ratio[0] > 0 > ratio[1]
     assert ratio[0] > ratio[2] > ratio[1]
 

@@ -203,6 +203,30 @@ def write_model_card(directory: Path, title: str, body: str, metrics: dict[str, 
     (directory / "MODEL_CARD.md").write_text(f"# {title}\n\n{body.strip()}\n", "utf-8")
 
 
+def binarized(X: Any) -> Any:
+    """A CSR copy of ``X`` with every stored value set to 1 (feature present or not)."""
+    from scipy import sparse
+
+    present = sparse.csr_matrix(X, copy=True)
+    present.data[:] = 1.0
+    return present
+
+
+def nb_log_count_ratio(
+    present: Any, positive: Any, *, weights: Any = None, alpha: float = 1.0
+) -> Any:
+    """Per-feature naive-Bayes log-count ratio (Wang & Manning 2012) of the ``positive`` rows
+    against the rest, from ``binarized`` features; ``weights`` weigh the rows (counts if None)."""
+
+    def counts(rows: Any) -> Any:
+        if weights is None:
+            return np.asarray(present[rows].sum(axis=0)).ravel() + alpha
+        return np.asarray(present[rows].T @ weights[rows]).ravel() + alpha
+
+    p, q = counts(positive), counts(~positive)
+    return np.log((p / p.sum()) / (q / q.sum()))
+
+
 def nb_logreg(
     X: Any,
     y: Sequence[str],
@@ -224,16 +248,13 @@ def nb_logreg(
 
     labels = np.asarray(y)
     weights = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, float)
-    present = sparse.csr_matrix(X, copy=True)
-    present.data[:] = 1.0
+    present = binarized(X)
     binarizer = LabelBinarizer().fit(labels)
     classes = list(binarizer.classes_)
     estimators = []
     for cls in classes if len(classes) > 2 else classes[1:]:
         positive = labels == cls
-        p = np.asarray(present[positive].T @ weights[positive]).ravel() + alpha
-        q = np.asarray(present[~positive].T @ weights[~positive]).ravel() + alpha
-        ratio = np.log((p / p.sum()) / (q / q.sum()))
+        ratio = nb_log_count_ratio(present, positive, weights=weights, alpha=alpha)
         model = LogisticRegression(C=C, max_iter=3000, class_weight=class_weight)
         model.fit(
             sparse.csr_matrix(X).multiply(ratio).tocsr(),

@@ -20,7 +20,13 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion
 
 from assistant.backends.head import EmbedderRef
-from assistant.moderation.training.common import char_word_tfidf, embed_examples, views
+from assistant.moderation.training.common import (
+    binarized,
+    char_word_tfidf,
+    embed_examples,
+    nb_log_count_ratio,
+    views,
+)
 
 # Frozen encoders a recipe may append, by the short name recipes use.
 RECIPE_EMBEDDERS = {
@@ -47,16 +53,6 @@ class LinearRecipe:
     features: Callable[[], FeatureUnion] = field(default=char_word_tfidf, compare=False)
 
 
-def nb_log_count_ratio(X: Any, positive: Any, alpha: float = 1.0) -> Any:
-    """Per-feature naive-Bayes log-count ratio of the positive rows against the rest, from
-    binarized features."""
-    present = sparse.csr_matrix(X, copy=True)
-    present.data[:] = 1.0
-    p = np.asarray(present[positive].sum(axis=0)).ravel() + alpha
-    q = np.asarray(present[~positive].sum(axis=0)).ravel() + alpha
-    return np.log((p / p.sum()) / (q / q.sum()))
-
-
 def recipe_features(
     recipe: LinearRecipe, train: Sequence[Any], other: Sequence[Any], positive: str
 ) -> tuple[Any, Any]:
@@ -65,7 +61,8 @@ def recipe_features(
     tfidf = recipe.features()
     x_train, x_other = tfidf.fit_transform(views(train)), tfidf.transform(views(other))
     if recipe.nb:
-        ratio = nb_log_count_ratio(x_train, np.array([e.label == positive for e in train]))
+        positives = np.array([e.label == positive for e in train])
+        ratio = nb_log_count_ratio(binarized(x_train), positives)
         x_train, x_other = x_train.multiply(ratio).tocsr(), x_other.multiply(ratio).tocsr()
     parts_train, parts_other = [x_train], [x_other]
     for name, weight in recipe.embedders:
