@@ -240,10 +240,17 @@ class RulesEngine:
             read = set(rule.pattern.findall(arabizi)) - found
             if found or read:
                 evidence = sorted(found | read)
-                hit = _hit(
-                    rule.id, rule.category, rule.action, rule.description, evidence, rule.message
+                hits.append(
+                    _hit(
+                        rule.id,
+                        rule.category,
+                        rule.action,
+                        rule.description,
+                        evidence,
+                        rule.message,
+                        read_from_arabizi=bool(read),
+                    )
                 )
-                hits.append(hit.model_copy(update={"read_from_arabizi": bool(read)}))
         for regex in self.rules.regex_rules:
             matches = [m.group(0) for m in regex.compiled.finditer(text.clean)]
             matches += [m.group(0) for m in regex.compiled.finditer(folded)]
@@ -331,6 +338,8 @@ def _hit(
     evidence: list[str],
     message: Message,
     score: float = 1.0,
+    *,
+    read_from_arabizi: bool = False,
 ) -> RuleHit:
     return RuleHit(
         rule_id=rule_id,
@@ -340,4 +349,5 @@ def _hit(
         evidence=evidence,
         score=score,
         member_message=message.as_dict(),
+        read_from_arabizi=read_from_arabizi,
     )

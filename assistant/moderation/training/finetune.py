@@ -1327,11 +1327,11 @@ def run(
     """
     if dataset not in BENCHMARKS:
         raise ValueError(f"unknown dataset {dataset!r}; choose one of: {', '.join(BENCHMARKS)}")
-    report_file = output_dir / f"{report_name or f'finetune_{dataset}'}.json"
     if report_name is not None and not REPORT_NAME.fullmatch(report_name):
         raise ValueError(
             f"report name {report_name!r}: use letters, digits, '_' and '-' only (no '.json')"
         )
+    report_file = output_dir / f"{report_name or f'finetune_{dataset}'}.json"
     bench = BENCHMARKS[dataset]
     started = time.perf_counter()
     configs = member_configs(bench, overrides or {})

