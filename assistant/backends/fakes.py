@@ -38,8 +38,16 @@ class FakeEmbedder:
 class KeywordClassifier:
     """Scores each label by keyword hits; the fallback label wins when nothing matches."""
 
-    def __init__(self, *, keywords: dict[str, list[str]], fallback: str, name: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        keywords: dict[str, list[str]],
+        fallback: str,
+        name: str = "",
+        reads_arabizi: bool = False,
+    ) -> None:
         self.name = name or "fake-keywords"
+        self.reads_arabizi = reads_arabizi
         self.labels = sorted({*keywords, fallback})
         self._fallback = fallback
         self._patterns = {
@@ -90,9 +98,11 @@ def create_embedder(*, dim: int = 64) -> FakeEmbedder:
 
 @register("classifier", "fake-keywords")
 def create_classifier(
-    *, keywords: dict[str, list[str]], fallback: str, name: str = ""
+    *, keywords: dict[str, list[str]], fallback: str, name: str = "", reads_arabizi: bool = False
 ) -> KeywordClassifier:
-    return KeywordClassifier(keywords=keywords, fallback=fallback, name=name)
+    return KeywordClassifier(
+        keywords=keywords, fallback=fallback, name=name, reads_arabizi=reads_arabizi
+    )
 
 
 @register("generator", "fake")

@@ -150,6 +150,12 @@ class HeadClassifier:
             else None
         )
 
+    @property
+    def reads_arabizi(self) -> bool:
+        """Whether posts detected as Arabizi are read in Arabic script before the components
+        see them; a head without it reads them as Latin text, unlike anything it learned from."""
+        return self._arabizi is not None
+
     def _load(self, directory: Path, spec: ComponentSpec) -> _LoadedComponent:
         path = directory / spec.file
         if not path.exists():

@@ -265,6 +265,8 @@ class Analyzer:
             lexicon_score=output.lexicon_score,
             lexicon_model=output.lexicon_model or "lexicon",
             rule_hits=hits,
+            offensive_read_as_latin=output.language.code == "arabizi"
+            and not _reads_arabizi(self.models.offensive),
         )
         if _offensive_flag(output):
             signals.offensive_evidence = evidence.offensive
@@ -315,6 +317,11 @@ class Evidence:
 
     offensive: list[str]
     spam: list[str]
+
+
+def _reads_arabizi(classifier: TextClassifier) -> bool:
+    # A classifier that does not say it reads Arabizi in Arabic script sees its Latin letters.
+    return bool(getattr(classifier, "reads_arabizi", False))
 
 
 def _offensive_flag(output: _ModelOutputs) -> bool:

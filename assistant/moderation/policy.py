@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.moderation.messages import MemberMessages
 from assistant.moderation.rules import GroupRules
@@ -35,6 +35,9 @@ class Signals:
     rule_hits: list[RuleHit]
     offensive_evidence: list[str] = field(default_factory=list)
     spam_evidence: list[str] = field(default_factory=list)
+    # The offensive head saw an Arabizi post as Latin text, which it was not trained on: its
+    # scores alone only send the post to an admin (see ``_unconfirmed_on_arabizi``).
+    offensive_read_as_latin: bool = False
 
 
 @dataclass
@@ -65,7 +68,8 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
     found: list[Candidate] = []
     hate = signals.offensive.scores.get("hate", 0.0)
     offensive = signals.offensive.scores.get("offensive", 0.0) + hate
-    # (category, what the score measures, score, thresholds, model, evidence)
+    # (category, what the score measures, score, thresholds, model, evidence, from the
+    # offensive head)
     checks = (
         (
             "hate",
@@ -74,6 +78,7 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
             thresholds.hate,
             "hate-speech classifier",
             signals.offensive_evidence,
+            True,
         ),
         (
             "offensive",
@@ -82,6 +87,7 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
             thresholds.offensive,
             "offensive-language classifier",
             signals.offensive_evidence,
+            True,
         ),
         (
             "offensive",
@@ -90,6 +96,7 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
             thresholds.lexicon,
             signals.lexicon_model,
             signals.offensive_evidence,
+            False,
         ),
         (
             "spam",
@@ -98,22 +105,24 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
             thresholds.spam,
             "spam classifier",
             signals.spam_evidence,
+            False,
         ),
     )
-    for category, measured, score, limits, model, evidence in checks:
+    for category, measured, score, limits, model, evidence, offensive_head in checks:
         action = limits.action_for(score)
         if action is not None:
             limit = getattr(limits, action.value)
-            found.append(
-                Candidate(
-                    action,
-                    category,
-                    score,
-                    f"{model}: {measured} {score:.2f} ≥ {action.value} threshold {limit}",
-                    list(evidence),
-                    message_key=category,
-                )
+            candidate = Candidate(
+                action,
+                category,
+                score,
+                f"{model}: {measured} {score:.2f} ≥ {action.value} threshold {limit}",
+                list(evidence),
+                message_key=category,
             )
+            if offensive_head:
+                candidate = _unconfirmed_on_arabizi(candidate, signals)
+            found.append(candidate)
     for hit in signals.rule_hits:
         found.append(
             Candidate(
@@ -129,6 +138,24 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
             )
         )
     return found
+
+
+def _unconfirmed_on_arabizi(candidate: Candidate, signals: Signals) -> Candidate:
+    """An offensive-head verdict on an Arabizi post the head read as Latin text moderates only
+    when the intent classifier (which reads Arabizi in Arabic script) calls the post abusive;
+    otherwise an admin looks at it and the member is not warned on a misreading."""
+    if (
+        not signals.offensive_read_as_latin
+        or candidate.action not in _MODERATION
+        or signals.intent.label == Intent.ABUSIVE
+    ):
+        return candidate
+    return replace(
+        candidate,
+        action=Action.ESCALATE,
+        reason=f"{candidate.reason}, on Arabizi read as Latin text and not confirmed by the "
+        "intent classifier: for review",
+    )
 
 
 def _message_key(hit: RuleHit) -> str:

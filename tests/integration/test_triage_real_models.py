@@ -153,3 +153,17 @@ def test_arabizi_abuse_and_spam_are_flagged(analyzer: Analyzer, text: str, categ
     }
     assert flagged[category], result.explanation
     assert result.action in MODERATED | {Action.ESCALATE}
+
+
+def test_a_benign_arabizi_post_the_offensive_head_misreads_is_not_moderated(
+    analyzer: Analyzer, rules
+) -> None:  # type: ignore[no-untyped-def]
+    # A team seed post ("the derby tonight, the whole gang is at my place"): the shipped
+    # offensive head reads Arabizi as Latin text and scored it ≥ the demo warn threshold.
+    result = analyzer.analyze("el derby el lela, kil el shilla mjtam3een 3indi", rules=rules)
+    assert not analyzer.models.offensive.reads_arabizi  # type: ignore[attr-defined]
+    assert analyzer.models.intent.reads_arabizi  # type: ignore[attr-defined]
+    assert result.language.code == "arabizi"
+    assert result.action not in MODERATED
+    if result.offensive.label != "normal":
+        assert "on Arabizi read as Latin text" in result.explanation.summary

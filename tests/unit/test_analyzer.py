@@ -125,3 +125,66 @@ def test_a_rule_read_from_arabizi_says_so_to_the_admin_and_not_to_the_member(
     assert any("(read from Arabizi)" in r for r in result.explanation.reasons)
     assert result.explanation.member_message
     assert "Arabizi" not in result.explanation.member_message
+
+
+ARABIZI_DERBY = "el derby el lela, kil el shilla mjtam3een 3indi"
+
+
+def _offensive_head_flags_shilla(
+    fake_settings: Settings, *, reads_arabizi: bool, abusive_intent: bool
+) -> Analyzer:
+    """The fakes, with an offensive head that flags ``shilla`` and an intent head that calls
+    it abusive or not."""
+    from assistant.config import BackendSpec
+
+    backends = fake_settings.backends
+    offensive = BackendSpec(
+        name="fake-keywords",
+        options={
+            "keywords": {"offensive": ["shilla"]},
+            "fallback": "normal",
+            "reads_arabizi": reads_arabizi,
+        },
+    )
+    intent_keywords = dict(backends.intent.options["keywords"])
+    if abusive_intent:
+        intent_keywords["abusive"] = [*intent_keywords["abusive"], "shilla"]
+    intent = backends.intent.model_copy(
+        update={"options": {**backends.intent.options, "keywords": intent_keywords}}
+    )
+    settings = fake_settings.model_copy(
+        update={"backends": backends.model_copy(update={"offensive": offensive, "intent": intent})}
+    )
+    return Analyzer.from_settings(settings)
+
+
+def test_an_offensive_verdict_on_arabizi_read_as_latin_goes_to_an_admin_not_the_member(
+    fake_settings: Settings,
+) -> None:
+    analyzer = _offensive_head_flags_shilla(
+        fake_settings, reads_arabizi=False, abusive_intent=False
+    )
+    result = analyzer.analyze(ARABIZI_DERBY)
+    assert result.language.code == "arabizi" and result.offensive.label == "offensive"
+    assert (result.action, result.category) == (Action.ESCALATE, "offensive")
+    assert "on Arabizi read as Latin text" in result.explanation.summary
+    assert "shilla" in result.explanation.evidence
+    assert "Arabizi" not in result.explanation.member_message
+    # the same verdict on an English post still moderates
+    english = analyzer.analyze("the whole shilla came over for the derby")
+    assert english.action in (Action.WARN, Action.HIDE, Action.DELETE)
+
+
+@pytest.mark.parametrize(
+    ("reads_arabizi", "abusive_intent"), [(False, True), (True, False)], ids=["confirmed", "read"]
+)
+def test_an_offensive_verdict_on_arabizi_moderates_when_confirmed_or_read_in_arabic_script(
+    fake_settings: Settings, reads_arabizi: bool, abusive_intent: bool
+) -> None:
+    analyzer = _offensive_head_flags_shilla(
+        fake_settings, reads_arabizi=reads_arabizi, abusive_intent=abusive_intent
+    )
+    result = analyzer.analyze(ARABIZI_DERBY)
+    assert result.action in (Action.WARN, Action.HIDE, Action.DELETE)
+    assert result.category == "offensive"
+    assert "Arabizi" not in result.explanation.summary

@@ -91,6 +91,8 @@ def test_a_head_with_a_vocabulary_reads_arabizi_like_arabic(tmp_path, fake_setti
     manifest = json.loads((tmp_path / "reading" / "manifest.json").read_text("utf-8"))
     assert manifest["arabizi_reading"]["vocabulary"] == ARABIZI_VOCABULARY_FILE
     assert "arabizi_reading" not in json.loads((tmp_path / "plain" / "manifest.json").read_text())
+    # the policy asks this to know whether the head saw an Arabizi post as Latin text
+    assert reading.reads_arabizi and not plain.reads_arabizi
 
 
 def test_a_tampered_vocabulary_is_refused(tmp_path, fake_settings) -> None:  # type: ignore[no-untyped-def]
