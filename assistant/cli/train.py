@@ -90,6 +90,15 @@ def train(
             "weight, train each seed again on train + validation for the tests.",
         ),
     ] = None,
+    intermediate_epochs: Annotated[
+        int | None,
+        typer.Option(
+            help="finetune: epochs on the benchmark's related labeled sets before its own "
+            "(intermediate-task training; L-HSAB: OSACT2020 + MLMA Arabic, AJGT: ASTD + souq "
+            "positive/negative; needs --method top). 0: none.",
+            min=0,
+        ),
+    ] = None,
     report: Annotated[
         str | None,
         typer.Option(
@@ -135,6 +144,7 @@ def train(
                 "threads": threads,
                 "decision": decision,
                 "refit": refit,
+                "intermediate_epochs": intermediate_epochs,
             }.items()
             if value is not None
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -535,7 +536,7 @@ def test_refit_trains_each_seed_again_on_fit_and_validation_for_the_tests(
         assert seed_run["refit"]["texts"] == splits["fit"] + splits["validation"]
         assert 1 <= seed_run["refit"]["epochs"] <= 2
     assert all("refit" not in r for r in plain["seed_runs"])
-    assert refit["command"].endswith("--refit") and plain["command"].endswith("--no-refit")
+    assert "--refit" in refit["command"].split() and "--no-refit" in plain["command"].split()
     before, after = np.load(tmp_path / "plain.npz"), np.load(tmp_path / "refit.npz")
     # validation chose the fusion with the fit-part models; only the tests see the refit ones
     assert np.allclose(before["val_finetuned"], after["val_finetuned"])
@@ -580,3 +581,60 @@ def test_cli_passes_the_report_name(monkeypatch: pytest.MonkeyPatch) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert seen == {"report_name": "finetune_ajgt_refit"}
+
+
+def _with_intermediate(extra: list[Example]) -> ft.Benchmark:
+    return replace(
+        _fake_benchmark(False),
+        intermediate=ft.Intermediate("related texts", lambda _: list(extra)),
+    )
+
+
+def test_intermediate_texts_are_learned_first_and_a_refit_starts_from_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    test_text = synthetic(20, 5)[0]
+    related = synthetic(40, 9)
+    extra = [*related, related[0], test_text]  # a duplicate and a benchmark test text
+    monkeypatch.setitem(ft.BENCHMARKS, "fake", _with_intermediate(extra))
+    monkeypatch.setattr(ft, "load_encoder", lambda *_: tiny_encoder())
+    lines: list[str] = []
+    top = {**FAST.to_json(), "method": "top", "top_layers": 2, "epochs": 2, "seeds": 2}
+
+    def run(name: str, intermediate_epochs: int, refit: bool) -> dict[str, Any]:
+        return ft.run(
+            "fake",
+            tmp_path,
+            output_dir=tmp_path / name,
+            models_dir=tmp_path / "models",
+            overrides={**top, "intermediate_epochs": intermediate_epochs, "refit": refit},
+            probabilities_path=tmp_path / f"{name}.npz",
+            log=lines.append,
+        )
+
+    plain = run("plain", 0, False)
+    assert plain["intermediate"] is None
+    report = run("first", 1, True)
+    expected = len({e.text for e in related} - {test_text.text})
+    assert report["intermediate"]["texts"] == expected
+    assert report["intermediate"]["epochs"] == 1
+    assert all(r["intermediate_seconds"] >= 0 for r in report["seed_runs"])
+    # one intermediate training per seed: the refits start from the kept layers
+    assert sum(line.startswith("intermediate training") for line in lines) == 2
+    assert "--intermediate-epochs 1" in report["command"]
+    before, after = np.load(tmp_path / "plain.npz"), np.load(tmp_path / "first.npz")
+    assert not np.allclose(before["val_finetuned"], after["val_finetuned"])
+
+
+def test_intermediate_epochs_need_intermediate_texts_and_unfrozen_layers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    top = {**FAST.to_json(), "method": "top", "intermediate_epochs": 1}
+    with pytest.raises(ValueError, match="has no intermediate texts"):
+        _run_fake(monkeypatch, tmp_path, _fake_benchmark(False), top)
+    lora = {**top, "method": "lora"}
+    with pytest.raises(ValueError, match="needs --method top"):
+        _run_fake(monkeypatch, tmp_path, _with_intermediate(synthetic(10, 3)), lora)
+    unknown = [Example("the order was great", "neutral")]
+    with pytest.raises(ValueError, match="unknown labels"):
+        _run_fake(monkeypatch, tmp_path, _with_intermediate(unknown), top)

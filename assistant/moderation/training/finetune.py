@@ -35,7 +35,12 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from assistant.backends.errors import BackendNotInstalledError
 from assistant.moderation.training import encoders
-from assistant.moderation.training.common import Example, remove_overlap, stratified_split
+from assistant.moderation.training.common import (
+    Example,
+    dedupe,
+    remove_overlap,
+    stratified_split,
+)
 from assistant.moderation.training.recipes import LinearRecipe
 from assistant.text.normalize import normalize
 
@@ -103,6 +108,10 @@ class FinetuneConfig:
     # seed again on the fit part + validation for that many epochs and use it on the tests,
     # as the partner recipes are trained on the whole training split for the tests.
     refit: bool = False
+    # Epochs on the benchmark's intermediate texts (``Benchmark.intermediate``) before its own,
+    # with a head of its own labels (intermediate-task training); 0: none. Unfrozen layers only:
+    # the frozen bottom's states of the benchmark's texts stay valid for every seed.
+    intermediate_epochs: int = 0
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -336,7 +345,7 @@ def train_classifier(
     if bottom is None:
         bottom = (
             model.bottom_states(model.tokenize([e.text for e in train])),
-            model.bottom_states(model.tokenize([e.text for e in val])),
+            model.bottom_states(model.tokenize([e.text for e in val])) if val else [],
         )
     train_states, val_states = bottom
     cache_seconds = time.perf_counter() - started
@@ -651,6 +660,15 @@ class Partner:
     extra_training: Callable[[Path], list[Example]]
 
 
+@dataclass(frozen=True)
+class Intermediate:
+    """Labeled texts of related sets, mapped to the benchmark's labels, that the encoder learns
+    from first (intermediate-task training, Phang et al. 2018: "Sentence Encoders on STILTs")."""
+
+    description: str
+    load: Callable[[Path], list[Example]]
+
+
 @dataclass
 class Benchmark:
     """One dataset: its splits (from the existing loaders) and its existing recipe."""
@@ -674,6 +692,7 @@ class Benchmark:
     # Further partner candidates; the run keeps the one whose fusion has the lowest validation
     # log-loss (the criterion of the fusion weight), ``recipe`` winning ties.
     partners: tuple[Partner, ...] = ()
+    intermediate: Intermediate | None = None
 
 
 def _columns(classes: Sequence[Any], labels: Sequence[str]) -> list[int]:
@@ -719,6 +738,12 @@ def _ajgt_cv_recipe(
     from assistant.moderation.training.sentiment import AJGT_ONLY_RECIPE, AJGT_POSITIVE
 
     return _fit_linear(AJGT_ONLY_RECIPE, AJGT_POSITIVE, train, groups, labels)
+
+
+def _arabic_polar_sentiment(shared: Path) -> list[Example]:
+    from assistant.moderation.training.sentiment import load_astd, load_souq
+
+    return [e for e in [*load_astd(shared), *load_souq(shared)] if e.label != "neutral"]
 
 
 def _no_extra_training(shared: Path) -> list[Example]:
@@ -970,6 +995,11 @@ BENCHMARKS: dict[str, Benchmark] = {
                 _no_extra_training,
             ),
         ),
+        intermediate=Intermediate(
+            "ASTD tweets and souq.com reviews, positive and negative only (GPL-2.0 / unknown "
+            "license: a benchmark measurement, never a shipped model)",
+            _arabic_polar_sentiment,
+        ),
     ),
     "youtube": Benchmark(
         "youtube",
@@ -1030,6 +1060,12 @@ BENCHMARKS: dict[str, Benchmark] = {
         arabic=True,
         encoder_defaults={"e5": E5_ALL_LAYERS_ARABIC_TWEETS},
         partners=_offensive_joint_partners("lhsab"),
+        intermediate=Intermediate(
+            "the training parts of the other Arabic offensive sets (OSACT2020: not offensive / "
+            "offensive / hate speech; MLMA Arabic), mapped to normal / offensive / hate as in "
+            "offensive.py",
+            _offensive_other_sources("lhsab", arabic_only=True),
+        ),
     ),
     "arbanking77": Benchmark(
         "arbanking77",
@@ -1229,6 +1265,84 @@ class Member:
     test_proba: dict[str, Proba]
 
 
+class StartingEncoders:
+    """A fresh encoder for each seed of one member (adapters and unfrozen layers change it in
+    place). With intermediate texts, a seed's encoder first learns them for
+    ``cfg.intermediate_epochs``; the layers that learned are kept, so the seed's refit starts
+    from the same point without training on them again."""
+
+    def __init__(
+        self,
+        cfg: FinetuneConfig,
+        encoder_dir: Path | None,
+        intermediate: Sequence[Example],
+        labels: Sequence[str],
+        log: Callable[[str], None],
+    ) -> None:
+        self.cfg = cfg
+        self.encoder_dir = encoder_dir
+        self.intermediate = list(intermediate) if cfg.intermediate_epochs > 0 else []
+        self.labels = list(labels)
+        self.log = log
+        self._bottom: tuple[list[Any], list[Any]] | None = None
+        self._learned: dict[int, dict[str, Any]] = {}
+        self.seconds: dict[int, float] = {}
+
+    def load(self, seed: int) -> tuple[Any, Any]:
+        encoder, tokenizer = load_encoder(self.encoder_dir, self.cfg.encoder)
+        if not self.intermediate:
+            return encoder, tokenizer
+        if seed in self._learned:
+            encoder.load_state_dict(self._learned[seed], strict=False)
+            return encoder, tokenizer
+        self.log(
+            f"intermediate training, seed {seed}: {len(self.intermediate)} texts, "
+            f"{self.cfg.intermediate_epochs} epochs"
+        )
+        first = train_classifier(
+            self.intermediate,
+            [],
+            self.labels,
+            replace(self.cfg, seed=seed, epochs=self.cfg.intermediate_epochs),
+            encoder=encoder,
+            tokenizer=tokenizer,
+            log=self.log,
+            bottom=self._bottom,
+        )
+        self._bottom = first.bottom
+        self._learned[seed] = {
+            name: p.detach().clone() for name, p in encoder.named_parameters() if p.requires_grad
+        }
+        self.seconds[seed] = first.seconds
+        return encoder, tokenizer
+
+
+def intermediate_texts(
+    bench: Benchmark,
+    shared: Path,
+    configs: Sequence[FinetuneConfig],
+    benchmark_texts: Sequence[Example],
+    labels: Sequence[str],
+) -> list[Example]:
+    """The benchmark's intermediate texts when a member asks for them: de-duplicated, without
+    any text of the benchmark's own splits (tests included), labels checked."""
+    wanted = [c for c in configs if c.intermediate_epochs > 0]
+    if not wanted:
+        return []
+    if bench.intermediate is None:
+        raise ValueError(
+            f"{bench.name} has no intermediate texts; leave --intermediate-epochs at 0"
+        )
+    if any(c.method != "top" for c in wanted):
+        raise ValueError("--intermediate-epochs needs --method top (unfrozen layers, not LoRA)")
+    examples, _ = dedupe(bench.intermediate.load(shared))
+    examples = remove_overlap(examples, benchmark_texts)
+    unknown = sorted({e.label for e in examples} - set(labels))
+    if unknown:
+        raise ValueError(f"intermediate texts of {bench.name} carry unknown labels {unknown}")
+    return examples
+
+
 def train_member(
     cfg: FinetuneConfig,
     fit: Sequence[Example],
@@ -1237,12 +1351,13 @@ def train_member(
     labels: Sequence[str],
     encoder_dir: Path | None,
     log: Callable[[str], None],
+    intermediate: Sequence[Example] = (),
 ) -> Member:
     """``cfg.seeds`` models of one encoder (seeds share the frozen bottom's states)."""
+    starts = StartingEncoders(cfg, encoder_dir, intermediate, labels, log)
     runs: list[TrainResult] = []
     for offset in range(cfg.seeds):
-        # a fresh copy each time: adapters are injected in place
-        encoder, tokenizer = load_encoder(encoder_dir, cfg.encoder)
+        encoder, tokenizer = starts.load(cfg.seed + offset)
         runs.append(
             train_classifier(
                 fit,
@@ -1255,8 +1370,10 @@ def train_member(
                 bottom=runs[0].bottom if runs else None,
             )
         )
+        if cfg.seed + offset in starts.seconds:
+            runs[-1].extra["intermediate_seconds"] = starts.seconds[cfg.seed + offset]
     if cfg.refit:
-        refit_seeds(runs, cfg, fit, val, labels, encoder_dir, log)
+        refit_seeds(runs, cfg, fit, val, labels, starts, log)
     for r in runs:  # free the training states before the next member or the recipe needs memory
         r.bottom = ([], [])
     model = runs[0].model
@@ -1279,7 +1396,7 @@ def refit_seeds(
     fit: Sequence[Example],
     val: Sequence[Example],
     labels: Sequence[str],
-    encoder_dir: Path | None,
+    starts: StartingEncoders,
     log: Callable[[str], None],
 ) -> None:
     """Each seed trained again on fit + validation for its validation-chosen epochs; its model
@@ -1290,7 +1407,7 @@ def refit_seeds(
     for offset, r in enumerate(runs):
         epochs = refit_epochs(r.best_step, len(fit), cfg.batch_size)
         log(f"refit seed {cfg.seed + offset}: {len(everything)} texts, {epochs} epochs")
-        encoder, tokenizer = load_encoder(encoder_dir, cfg.encoder)
+        encoder, tokenizer = starts.load(cfg.seed + offset)
         again = train_classifier(
             everything,
             [],
@@ -1363,7 +1480,15 @@ def run(
         f"tests {[len(t) for t in tests.values()]}"
     )
 
-    members = [train_member(c, fit, val, tests, labels, encoder_dir, log) for c in configs]
+    every_test = [e for examples in tests.values() for e in examples]
+    intermediate = intermediate_texts(bench, shared, configs, [*train, *every_test], labels)
+    if quick and intermediate:
+        from assistant.moderation.training.common import fixed_sample
+
+        intermediate = fixed_sample(intermediate, 200)
+    members = [
+        train_member(c, fit, val, tests, labels, encoder_dir, log, intermediate) for c in configs
+    ]
     runs = [r for m in members for r in m.runs]
     result = runs[0]
     val_ft = _mean([m.val_proba for m in members])
@@ -1526,6 +1651,14 @@ def run(
             "for test probabilities",
             "fusion": "w·p_finetuned + (1−w)·p_partner, w on a 0.05 grid",
         },
+        "intermediate": {
+            "description": bench.intermediate.description,
+            "texts": len(intermediate),
+            "labels": dict(Counter(e.label for e in intermediate)),
+            "epochs": cfg.intermediate_epochs,
+        }
+        if intermediate and bench.intermediate is not None
+        else None,
         "splits": {
             "fit": len(fit),
             "validation": len(val),
