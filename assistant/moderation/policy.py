@@ -36,7 +36,7 @@ class Signals:
     offensive_evidence: list[str] = field(default_factory=list)
     spam_evidence: list[str] = field(default_factory=list)
     # The offensive head saw an Arabizi post as Latin text, which it was not trained on: its
-    # scores alone only send the post to an admin (see ``_unconfirmed_on_arabizi``).
+    # scores alone only send the post to an admin (``_unconfirmed_offensive_verdict``).
     offensive_read_as_latin: bool = False
 
 
@@ -121,7 +121,7 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
                 message_key=category,
             )
             if offensive_head:
-                candidate = _unconfirmed_on_arabizi(candidate, signals)
+                candidate = _unconfirmed_offensive_verdict(candidate, signals)
             found.append(candidate)
     for hit in signals.rule_hits:
         found.append(
@@ -140,21 +140,27 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
     return found
 
 
-def _unconfirmed_on_arabizi(candidate: Candidate, signals: Signals) -> Candidate:
-    """An offensive-head verdict on an Arabizi post the head read as Latin text moderates only
-    when the intent classifier (which reads Arabizi in Arabic script) calls the post abusive;
-    otherwise an admin looks at it and the member is not warned on a misreading."""
-    if (
-        not signals.offensive_read_as_latin
-        or candidate.action not in _MODERATION
-        or signals.intent.label == Intent.ABUSIVE
-    ):
+def _unconfirmed_offensive_verdict(candidate: Candidate, signals: Signals) -> Candidate:
+    """An offensive-head verdict moderates alone only where the head is on firm ground; elsewhere
+    it needs the intent classifier (trained on group posts, reading Arabizi in Arabic script) to
+    call the post abusive, and otherwise goes to an admin instead of warning the member.
+
+    Not firm ground: an Arabizi post the head read as Latin text (it never learned from such
+    text), and a score only at the warn level (the head learned from tweets, not group posts:
+    congratulations and product reviews reach that level).
+    """
+    if candidate.action not in _MODERATION or signals.intent.label == Intent.ABUSIVE:
+        return candidate
+    if signals.offensive_read_as_latin:
+        why = "on Arabizi read as Latin text"
+    elif candidate.action == Action.WARN:
+        why = "at the warn level only"
+    else:
         return candidate
     return replace(
         candidate,
         action=Action.ESCALATE,
-        reason=f"{candidate.reason}, on Arabizi read as Latin text and not confirmed by the "
-        "intent classifier: for review",
+        reason=f"{candidate.reason}, {why} and not confirmed by the intent classifier: for review",
     )
 
 

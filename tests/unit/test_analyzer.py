@@ -188,3 +188,23 @@ def test_an_offensive_verdict_on_arabizi_moderates_when_confirmed_or_read_in_ara
     assert result.action in (Action.WARN, Action.HIDE, Action.DELETE)
     assert result.category == "offensive"
     assert "Arabizi" not in result.explanation.summary
+
+
+def test_a_warn_level_offensive_verdict_needs_the_intent_classifier_to_agree(
+    analyzer: Analyzer,
+) -> None:
+    from assistant.moderation.rules import ActionThresholds, GroupRules, Thresholds
+
+    # one matching word: offensive or hate 0.92 from the fake head, the warn level here
+    rules = GroupRules(
+        thresholds=Thresholds(offensive=ActionThresholds(warn=0.5, hide=0.95, delete=0.99))
+    )
+    unconfirmed = analyzer.analyze("ك ل ب", rules=rules)  # the fake intent head: not abusive
+    confirmed = analyzer.analyze("you idiot", rules=rules)  # the fake intent head: abusive
+    assert unconfirmed.intent.label != "abusive" and confirmed.intent.label == "abusive"
+    assert (unconfirmed.action, unconfirmed.category) == (Action.ESCALATE, "offensive")
+    assert "at the warn level only and not confirmed" in unconfirmed.explanation.summary
+    assert unconfirmed.explanation.evidence
+    assert (confirmed.action, confirmed.category) == (Action.WARN, "offensive")
+    # at the hide level the head's verdict stands alone
+    assert analyzer.analyze("ك ل ب").action == Action.HIDE
