@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from assistant.moderation.messages import MemberMessages
-from assistant.moderation.rules import GroupRules
+from assistant.moderation.rules import ActionThresholds, GroupRules, Thresholds
 from assistant.schemas import (
     Action,
     Explanation,
@@ -36,7 +36,7 @@ class Signals:
     offensive_evidence: list[str] = field(default_factory=list)
     spam_evidence: list[str] = field(default_factory=list)
     # The offensive head saw an Arabizi post as Latin text, which it was not trained on: its
-    # scores alone only send the post to an admin (``_unconfirmed_offensive_verdict``).
+    # scores alone only send the post to an admin (``_unconfirmed_verdict``).
     offensive_read_as_latin: bool = False
 
 
@@ -63,66 +63,88 @@ class Decision:
     explanation: Explanation
 
 
-def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
-    thresholds = rules.thresholds
-    found: list[Candidate] = []
+@dataclass(frozen=True)
+class _ScoreCheck:
+    category: str
+    measured: str  # what the score measures, as the reason names it
+    score: float
+    limits: ActionThresholds
+    model: str
+    evidence: list[str]
+    # A head trained on other data than group posts (tweets, SMS, comments): where it is on
+    # weak ground (``_unconfirmed_verdict``) its verdict needs this intent from the intent
+    # classifier.
+    confirmed_by: Intent | None = None
+    read_as_latin: bool = False  # the head saw an Arabizi post as Latin text
+    # Hate is not held back at its lowest level: it is urgent, and no group post was seen to
+    # reach it by mistake.
+    lowest_level_is_weak: bool = True
+
+
+def _score_checks(signals: Signals, thresholds: Thresholds) -> list[_ScoreCheck]:
     hate = signals.offensive.scores.get("hate", 0.0)
     offensive = signals.offensive.scores.get("offensive", 0.0) + hate
-    # (category, what the score measures, score, thresholds, model, evidence, from the
-    # offensive head)
-    checks = (
-        (
+    evidence = signals.offensive_evidence
+    latin = signals.offensive_read_as_latin
+    spam = max(signals.spam.scores.get("spam", 0.0), signals.intent.scores.get("spam", 0.0))
+    return [
+        _ScoreCheck(
             "hate",
             "hate",
             hate,
             thresholds.hate,
             "hate-speech classifier",
-            signals.offensive_evidence,
-            True,
+            evidence,
+            Intent.ABUSIVE,
+            latin,
+            lowest_level_is_weak=False,
         ),
-        (
+        _ScoreCheck(
             "offensive",
             "offensive or hate",
             offensive,
             thresholds.offensive,
             "offensive-language classifier",
-            signals.offensive_evidence,
-            True,
+            evidence,
+            Intent.ABUSIVE,
+            latin,
         ),
-        (
+        _ScoreCheck(
             "offensive",
             "offensive",
             signals.lexicon_score,
             thresholds.lexicon,
             signals.lexicon_model,
-            signals.offensive_evidence,
-            False,
+            evidence,
         ),
-        (
+        _ScoreCheck(
             "spam",
             "spam",
-            max(signals.spam.scores.get("spam", 0.0), signals.intent.scores.get("spam", 0.0)),
+            spam,
             thresholds.spam,
             "spam classifier",
             signals.spam_evidence,
-            False,
+            Intent.SPAM,
         ),
-    )
-    for category, measured, score, limits, model, evidence, offensive_head in checks:
-        action = limits.action_for(score)
+    ]
+
+
+def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
+    found: list[Candidate] = []
+    for check in _score_checks(signals, rules.thresholds):
+        action = check.limits.action_for(check.score)
         if action is not None:
-            limit = getattr(limits, action.value)
+            limit = getattr(check.limits, action.value)
             candidate = Candidate(
                 action,
-                category,
-                score,
-                f"{model}: {measured} {score:.2f} ≥ {action.value} threshold {limit}",
-                list(evidence),
-                message_key=category,
+                check.category,
+                check.score,
+                f"{check.model}: {check.measured} {check.score:.2f} ≥ {action.value} "
+                f"threshold {limit}",
+                list(check.evidence),
+                message_key=check.category,
             )
-            if offensive_head:
-                candidate = _unconfirmed_offensive_verdict(candidate, signals)
-            found.append(candidate)
+            found.append(_unconfirmed_verdict(candidate, check, signals))
     for hit in signals.rule_hits:
         found.append(
             Candidate(
@@ -140,21 +162,26 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
     return found
 
 
-def _unconfirmed_offensive_verdict(candidate: Candidate, signals: Signals) -> Candidate:
-    """An offensive-head verdict moderates alone only where the head is on firm ground; elsewhere
-    it needs the intent classifier (trained on group posts, reading Arabizi in Arabic script) to
-    call the post abusive, and otherwise goes to an admin instead of warning the member.
+def _unconfirmed_verdict(candidate: Candidate, check: _ScoreCheck, signals: Signals) -> Candidate:
+    """A head's verdict moderates alone only where the head is on firm ground; elsewhere it needs
+    the intent classifier (trained on group posts, reading Arabizi in Arabic script) to agree,
+    and otherwise goes to an admin instead of sanctioning the member.
 
     Not firm ground: an Arabizi post the head read as Latin text (it never learned from such
-    text), and a score only at the warn level (the head learned from tweets, not group posts:
-    congratulations and product reviews reach that level).
+    text), and a score only at the category's lowest moderating level (the offensive head learned
+    from tweets, the spam head from SMS, comments and tweets: a congratulation reached the warn
+    level, an order number the hide level).
     """
-    if candidate.action not in _MODERATION or signals.intent.label == Intent.ABUSIVE:
+    if (
+        check.confirmed_by is None
+        or candidate.action not in _MODERATION
+        or signals.intent.label == check.confirmed_by
+    ):
         return candidate
-    if signals.offensive_read_as_latin:
+    if check.read_as_latin:
         why = "on Arabizi read as Latin text"
-    elif candidate.action == Action.WARN:
-        why = "at the warn level only"
+    elif check.lowest_level_is_weak and candidate.action == check.limits.lowest_moderation():
+        why = f"at the {candidate.action.value} level only"
     else:
         return candidate
     return replace(

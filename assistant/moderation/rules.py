@@ -110,6 +110,13 @@ class ActionThresholds(_Strict):
     delete: float | None = Field(None, ge=0, le=1)
     escalate: float | None = Field(None, ge=0, le=1)
 
+    def lowest_moderation(self) -> Action | None:
+        """The mildest sanction these thresholds can suggest (warn, hide or delete)."""
+        for action in (Action.WARN, Action.HIDE, Action.DELETE):
+            if getattr(self, action.value) is not None:
+                return action
+        return None
+
     def action_for(self, score: float) -> Action | None:
         for action in (Action.DELETE, Action.HIDE, Action.WARN, Action.ESCALATE):
             limit = getattr(self, action.value)

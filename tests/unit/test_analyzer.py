@@ -208,3 +208,23 @@ def test_a_warn_level_offensive_verdict_needs_the_intent_classifier_to_agree(
     assert (confirmed.action, confirmed.category) == (Action.WARN, "offensive")
     # at the hide level the head's verdict stands alone
     assert analyzer.analyze("ك ل ب").action == Action.HIDE
+
+
+def test_a_hide_level_spam_verdict_needs_the_intent_classifier_to_agree(
+    analyzer: Analyzer,
+) -> None:
+    # the fake spam head flags "whatsapp" (0.92: the hide level); the fake intent head calls
+    # only "follow", "crypto" and "ربح" spam
+    unconfirmed = analyzer.analyze("whatsapp me about the blue dress")
+    confirmed = analyzer.analyze("follow my whatsapp page")
+    assert unconfirmed.spam.label == "spam" and unconfirmed.intent.label != "spam"
+    assert (unconfirmed.action, unconfirmed.category) == (Action.ESCALATE, "spam")
+    assert "at the hide level only and not confirmed" in unconfirmed.explanation.summary
+    assert confirmed.intent.label == "spam"
+    assert confirmed.action in (Action.HIDE, Action.DELETE) and confirmed.category == "spam"
+
+
+def test_hate_at_its_lowest_level_is_not_held_back(analyzer: Analyzer) -> None:
+    result = analyzer.analyze("they are vermin")  # the fake intent head: not abusive
+    assert result.intent.label != "abusive"
+    assert result.action in (Action.HIDE, Action.DELETE) and result.priority == Priority.URGENT
