@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from assistant.text.arabizi import arabic_word_counts, arabizi_text, transliterate
+from assistant.text.arabizi import arabic_word_counts, read_arabizi
 from assistant.text.normalize import normalize
 
 _ARTICLE_PREPOSITION = "لل"  # li + al: "lel bee3" is للبيع
-_MEMO_WORDS = 20_000
 
 
 def _spellings(word: str) -> dict[str, str]:
@@ -48,12 +47,10 @@ class ArabiziKeywordReader:
         """The folded Arabic-script reading of an Arabizi post; None for any other post."""
         if not self._keyword_of:
             return None
-        arabizi = arabizi_text(clean_text)
-        if arabizi is None:
+        reading = read_arabizi(clean_text, self._vocabulary, self._memo)
+        if reading is None:
             return None
-        if len(self._memo) > _MEMO_WORDS:
-            self._memo.clear()
-        words = transliterate(arabizi, self._vocabulary, memo=self._memo).split()
+        words = reading.split()
         out: list[str] = []
         i = 0
         while i < len(words):

@@ -238,6 +238,25 @@ def arabizi_text(text: str) -> str | None:
     return clean if detect_language(clean).code == "arabizi" else None
 
 
+def read_arabizi(
+    text: str,
+    vocabulary: Collection[str] | Callable[[str], float],
+    memo: dict[tuple[str, str], str],
+) -> str | None:
+    """The Arabic-script reading of ``text`` if it is written in Arabizi, else None.
+
+    Spelling out a new word costs ~1 ms, so only the first ``MAX_WORDS_READ`` words are read
+    (the start of a very long post says what it is); ``memo`` keeps spellings between calls and
+    is emptied once it holds ``_MEMO_WORDS`` of them.
+    """
+    clean = arabizi_text(text)
+    if clean is None:
+        return None
+    if len(memo) > _MEMO_WORDS:
+        memo.clear()
+    return transliterate(" ".join(clean.split()[:MAX_WORDS_READ]), vocabulary, memo=memo)
+
+
 class ArabiziReader:
     """Posts written in Arabizi, read in Arabic script; every other post passes unchanged.
 
@@ -254,14 +273,7 @@ class ArabiziReader:
         return self._counts.get(word, 0) / self._total
 
     def read(self, text: str) -> str:
-        clean = arabizi_text(text)
-        if clean is None:
-            return text
-        if len(self._memo) > _MEMO_WORDS:
-            self._memo.clear()
-        # Spelling out a new word costs ~1 ms; the start of a very long post says what it is.
-        words = clean.split()[:MAX_WORDS_READ]
-        return transliterate(" ".join(words), self._known, memo=self._memo) or text
+        return read_arabizi(text, self._known, self._memo) or text
 
     def read_all(self, texts: Iterable[str]) -> list[str]:
         return [self.read(t) for t in texts]

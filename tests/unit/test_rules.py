@@ -112,6 +112,19 @@ def test_arabizi_reading_does_not_invent_keywords() -> None:
     assert [h.evidence for h in hits_for(engine, "enta 3'aby w mesh fahem 7aga")] == [["غبي"]]
 
 
+def test_a_very_long_arabizi_post_is_read_for_keywords_only_up_to_the_cap(
+    engine: RulesEngine,
+) -> None:
+    from assistant.text.arabizi import MAX_WORDS_READ
+
+    filler = " w el abaya 7elwa" * MAX_WORDS_READ
+    assert [h.rule_id for h in hits_for(engine, "7araj 3ala abaya sooda" + filler)] == [
+        "no-reselling"
+    ]
+    # past the cap the post is not spelled out (each new word costs ~1 ms)
+    assert hits_for(engine, filler + " 7araj 3ala abaya sooda") == []
+
+
 def test_arabizi_hits_respect_allow_lists(engine: RulesEngine) -> None:
     assert hits_for(engine, "7araj 3ala abaya sooda", author_id="shop-owner") == []
 
