@@ -38,6 +38,7 @@ from assistant.moderation.training import encoders
 from assistant.moderation.training.common import (
     Example,
     dedupe,
+    fixed_sample,
     remove_overlap,
     stratified_split,
 )
@@ -1467,25 +1468,20 @@ def run(
     else:
         fit = train
         train = [*train, *val]
+    labels = sorted({e.label for e in train})
+    every_test = [e for examples in tests.values() for e in examples]
+    intermediate = intermediate_texts(bench, shared, configs, [*train, *every_test], labels)
     if quick:
-        from assistant.moderation.training.common import fixed_sample
-
         fit, val = fixed_sample(fit, 200), fixed_sample(val, 80)
         tests = {k: fixed_sample(v, 80) for k, v in tests.items()}
+        intermediate = fixed_sample(intermediate, 200)
         configs = [replace(c, epochs=1, max_length=min(c.max_length, 32)) for c in configs]
     cfg = configs[0]  # run-level settings (decision, threads) are the same in every member
-    labels = sorted({e.label for e in train})
     log(
         f"{dataset}: fit {len(fit)}, validation {len(val)}, "
         f"tests {[len(t) for t in tests.values()]}"
     )
 
-    every_test = [e for examples in tests.values() for e in examples]
-    intermediate = intermediate_texts(bench, shared, configs, [*train, *every_test], labels)
-    if quick and intermediate:
-        from assistant.moderation.training.common import fixed_sample
-
-        intermediate = fixed_sample(intermediate, 200)
     members = [
         train_member(c, fit, val, tests, labels, encoder_dir, log, intermediate) for c in configs
     ]
