@@ -3,11 +3,11 @@
 Arabizi spelling is loose: ``s`` is س or ص, ``t`` is ت or ط, short vowels are often written and
 long ones sometimes not. ``candidates`` spells a word every plausible way (digits as letters:
 ``3`` ع, ``7`` ح, ``5`` خ, ``2`` ء, ``9`` ق/ص, ``6`` ط, ``3'`` غ; digraphs ``sh kh gh th dh``;
-each written vowel dropped or long). ``transliterate`` keeps, per word, the first spelling found
-in a vocabulary (e.g. the words of a knowledge base) and otherwise the plainest spelling.
-The article (``el``/``al``) and the clitic ``b`` are joined to the next word.
-``ArabiziReader`` applies it to whole posts for the classifiers, with the word counts of their
-Arabic training texts as the vocabulary.
+each written vowel dropped or long; a final ``an`` also the tanween alif). ``transliterate``
+keeps, per word, the first spelling found in a vocabulary (e.g. the words of a knowledge base)
+and otherwise the plainest spelling. The article (``el``/``al``) and the clitic ``b`` are joined
+to the next word. ``ArabiziReader`` applies it to whole posts for the classifiers, with the word
+counts of their Arabic training texts as the vocabulary.
 """
 
 from __future__ import annotations
@@ -110,6 +110,11 @@ def _segments(word: str) -> list[tuple[str, ...]]:
                 out.append(_FINAL_VOWELS[char])
             elif char == "a" and word.startswith("ah", i) and i + 2 == len(word):
                 out.append(("ه", "ا"))
+                i += 2
+                continue
+            elif char == "a" and word.startswith("an", i) and i + 2 == len(word):
+                # a final "an" may be the tanween of a final alif (shokran شكرا, gedan جدا)
+                out.append(("ن", "ان", "ا"))
                 i += 2
                 continue
             else:

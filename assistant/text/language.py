@@ -19,10 +19,10 @@ _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 # 6 (ط). 4 and 8 are not Arabizi letters; English text-speak and units are not Arabizi either
 # ("3am" is: Levantine عم).
 _ARABIZI_DIGIT_WORD = re.compile(
-    r"\b[a-z]*[a-z][235679][a-z]+\b|\b[235679][a-z]{2,}\b", re.IGNORECASE
+    r"\b[a-z]*[a-z][235679]+[a-z]+\b|\b[235679]+[a-z]{2,}\b", re.IGNORECASE
 )
 _TEXT_SPEAK = re.compile(
-    r"\d+(?:st|nd|rd|th|pm|min|mins|hr|hrs|kg|gb|mb|cm|ml|times)|"
+    r"\d+(?:st|nd|rd|th|pm|min|mins|hr|hrs|kg|gb|mb|cm|ml|times)|(?:[124-9]|1[0-2])am|"
     r"2(?:nite|night|day|moro|morrow|much|go)",
     re.IGNORECASE,
 )
@@ -171,6 +171,27 @@ _ARABIZI_WORDS = frozenset(
         "fel",
         "lel",
         "3al",
+        # frequent words of Arabizi posts without digits (team-written dev posts, 2026-12-07)
+        "bel",
+        "bil",
+        "kaman",
+        "kamaan",
+        "kol",
+        "kul",
+        "shi",
+        "gedan",
+        "geddan",
+        "tany",
+        "tani",
+        "lessa",
+        "lissa",
+        "lsa",
+        "fe",
+        "abl",
+        "bzzaf",
+        "chhal",
+        "mech",
+        "zwin",
     ]
 )
 _SHARE_FOR_SINGLE_SCRIPT = 0.8

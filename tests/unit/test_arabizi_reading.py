@@ -52,6 +52,14 @@ def test_a_final_a_may_be_alef_maksura() -> None:
     assert "متي" in reader.read("ya jama3a meta yoosal?").split()
 
 
+def test_a_final_an_may_be_the_tanween_alif() -> None:
+    """شكرا and جدا end in a tanween alif that Arabizi writes "an"; كان keeps its nun."""
+    reader = ArabiziReader(arabic_word_counts(["شكرا جدا كان المنتج حلو", "شكرا", "كان"]))
+    assert reader.read("shokran gedan, el mantag kan 7elw") == "شكرا جدا المنتج كان حلو"
+    # without a known spelling the plainest one stays, as before
+    assert ArabiziReader({}).read("shokran 3ala kol 7aga").split()[0] == "شكرن"
+
+
 @pytest.mark.parametrize(
     "text", ["How much is the abaya?", "كم سعر العباية؟", "hi الفستان متوفر size M?", ""]
 )

@@ -18,10 +18,17 @@ from assistant.text.language import detect_language, reply_language
         ("wach kayn chi jellaba mzyana daba?", "arabizi"),  # Maghrebi
         ("shunu hal shi, mako ay jawab", "arabizi"),  # Iraqi
         ("el akl kan helw awy", "arabizi"),  # Egyptian, no digits
+        ("ana mabsoota awy bel shanta, ahsan men el sora kaman", "arabizi"),  # no digits
+        ("fe had gareb el kors abl keda?", "arabizi"),
+        ("mech ma32oul hal ta2khir", "arabizi"),  # digits in a row: ع then ء
+        # Italian and Spanish share short words with Arabizi (di, da, el, fe): still not Arabizi
+        ("ho comprato un libro di storia da leggere", "other"),
+        ("tengo fe en ti, la vida es bella", "other"),
         ("Miss ya, need ya, love ya", "en"),
         # English text-speak and ordinals are not Arabizi
         ("U GOIN OUT 2NITE?", "en"),
         ("4th and long, see you at 6pm", "en"),
+        ("set an alarm for 6am", "en"),
         ("These guys be trying 2much doing 2much", "en"),
         ("Bonjour, je voudrais acheter une robe noire", "other"),
         # Links and @handles are Latin whatever the post's language: they are not counted.

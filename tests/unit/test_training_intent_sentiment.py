@@ -291,3 +291,50 @@ def test_the_fine_tune_partner_is_the_ajgt_recipe_cross_validation_chose() -> No
     assert {f"{st.AJGT_PREFIX}: {r.name}" for r in st.AJGT_RECIPES} == {
         row["method"] for row in metrics["experiments"] if "cv_macro_f1" in row
     }
+
+
+def test_the_team_arabizi_posts_are_balanced_and_detected_as_arabizi() -> None:
+    from assistant.text.language import detect_language
+    from assistant.text.normalize import normalize
+
+    posts = st.load_arabizi_posts()
+    assert set(posts) == {"dev", "test"}
+    for examples in posts.values():
+        labels = [e.label for e in examples]
+        assert {labels.count(label) for label in st.LABELS} == {15}
+    texts = [e.text for examples in posts.values() for e in examples]
+    assert len(set(texts)) == 90
+    detected = [detect_language(normalize(t).clean).code for t in texts]
+    missed = [t for t, c in zip(texts, detected, strict=True) if c != "arabizi"]
+    assert len(missed) <= 5, missed
+
+
+def test_an_unknown_label_in_the_arabizi_posts_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "posts.jsonl"
+    row = {"id": "az-1", "text": "7elwe ktir", "label": "happy", "dialect": "levantine"}
+    path.write_text("\n" + json.dumps({**row, "split": "dev"}) + "\n", "utf-8")
+    with pytest.raises(ValueError, match=r"line 2: unknown label 'happy'"):
+        st.load_arabizi_posts(path)
+
+
+def test_the_arabizi_check_scores_both_readings_per_split() -> None:
+    posts = {
+        "dev": [
+            Example("7elwe", "positive"),
+            Example("se2a", "negative"),
+            Example("emta?", "neutral"),
+        ]
+    }
+
+    class Head:
+        def predict_proba(self, texts):  # type: ignore[no-untyped-def]
+            return [{"negative": 0.1, "neutral": 0.1, "positive": 0.8} for _ in texts]
+
+    def latin(texts):  # type: ignore[no-untyped-def]
+        return np.array([[0.1, 0.8, 0.1] for _ in texts])
+
+    check = st.arabizi_posts_check(Head(), latin, posts)  # type: ignore[arg-type]
+    assert check["dev"]["posts"] == 3
+    assert check["dev"]["latin"]["predicted"] == {"neutral": 3}
+    assert check["dev"]["arabic_script"]["predicted"] == {"positive": 3}
+    assert check["dev"]["latin"]["macro_f1"] == check["dev"]["arabic_script"]["macro_f1"] > 0

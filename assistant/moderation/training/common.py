@@ -124,6 +124,10 @@ def tfidf_logreg(
     )
 
 
+# Arabic training words kept for reading Arabizi: seen at least this often (drops typos).
+ARABIZI_MIN_COUNT = 2
+
+
 def arabizi_vocabulary(examples: Iterable[Example], *, min_count: int = 1) -> dict[str, int]:
     """The Arabic words of the training texts (at least ``min_count`` times): the vocabulary a
     head uses to read Arabizi posts in Arabic script."""

@@ -27,6 +27,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from assistant.backends.errors import BackendNotInstalledError
 from assistant.backends.head import ComponentSpec, HeadClassifier, HeadManifest, save_head
 from assistant.moderation.training.common import (
+    ARABIZI_MIN_COUNT,
     Example,
     arabizi_card_lines,
     arabizi_report,
@@ -49,8 +50,6 @@ LABELS = ["ham", "spam"]
 SEED = 13
 ARABIC_TEST_ACCOUNTS = ("AlHadath", "AlArabiya")
 EXTRA_HAM_PER_SOURCE = 1500
-# Arabic training words kept for reading Arabizi: seen at least this often (drops typos).
-ARABIZI_MIN_COUNT = 2
 
 
 @dataclass(frozen=True)
