@@ -16,6 +16,9 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from assistant.text.language import detect_language
 from assistant.text.normalize import normalize
@@ -154,8 +157,21 @@ def _pick(options: list[str], known: Callable[[str], float] | None) -> str:
     return options[0]
 
 
+LEXICON_FILE = Path(__file__).with_name("arabizi_lexicon.yaml")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, str]:
+    """Set phrases and doubled-letter words read as given (``arabizi_lexicon.yaml``)."""
+    raw = yaml.safe_load(LEXICON_FILE.read_text("utf-8")) or {}
+    return {str(k).lower(): normalize(str(v)).normalized for k, v in raw.items()}
+
+
 def _spell(prefix: str, token: str, known: Callable[[str], float] | None) -> str:
     """One word's spelling, with the article or clitic ``prefix`` joined to it."""
+    fixed = lexicon().get(token)
+    if fixed is not None:
+        return prefix + fixed
     options = candidates(token)
     if not prefix:
         return _pick(options, known)

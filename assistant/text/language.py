@@ -192,6 +192,12 @@ _ARABIZI_WORDS = frozenset(
         "chhal",
         "mech",
         "zwin",
+        # set phrases (read through assistant/text/arabizi_lexicon.yaml)
+        "allah",
+        "alhamdulillah",
+        "hamdulillah",
+        "bismillah",
+        "subhanallah",
     ]
 )
 _SHARE_FOR_SINGLE_SCRIPT = 0.8

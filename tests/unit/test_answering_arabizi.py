@@ -40,3 +40,22 @@ def test_arabizi_word_detection() -> None:
 def test_empty_text() -> None:
     assert transliterate("") == ""
     assert candidates("") == []
+
+
+def test_set_phrases_are_read_from_the_lexicon() -> None:
+    """Written as one word, or with a doubled letter Arabizi writes once elsewhere."""
+    assert transliterate("w allah el akl 7elo, inshallah barja3") == (
+        "والله الاكل حلو ان شاء الله برجع"
+    )
+    assert transliterate("mashallah 3alaykon").startswith("ما شاء الله ")
+    assert transliterate("el7amdulillah wesel").startswith("الحمد لله ")
+
+
+def test_every_lexicon_word_can_be_matched() -> None:
+    from assistant.text.arabizi import _WORD, lexicon
+
+    words = lexicon()
+    assert len(words) >= 40
+    for word, arabic in words.items():
+        assert _WORD.fullmatch(word), word  # a post's tokens are cut with this pattern
+        assert arabic and not any("a" <= c <= "z" for c in arabic), (word, arabic)

@@ -21,6 +21,8 @@ from assistant.text.language import detect_language, reply_language
         ("ana mabsoota awy bel shanta, ahsan men el sora kaman", "arabizi"),  # no digits
         ("fe had gareb el kors abl keda?", "arabizi"),
         ("mech ma32oul hal ta2khir", "arabizi"),  # digits in a row: ع then ء
+        ("allah ykhalikon, el order wesel", "arabizi"),
+        ("Allah is great, God bless you all", "en"),
         # Italian and Spanish share short words with Arabizi (di, da, el, fe): still not Arabizi
         ("ho comprato un libro di storia da leggere", "other"),
         ("tengo fe en ti, la vida es bella", "other"),

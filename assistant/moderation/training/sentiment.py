@@ -39,9 +39,9 @@ from assistant.backends.head import (
     save_head,
     text_view,
 )
+from assistant.config import PROJECT_ROOT
 from assistant.moderation.training.common import (
     ARABIZI_MIN_COUNT,
-    PROJECT_ROOT,
     Example,
     arabizi_vocabulary,
     dedupe,
