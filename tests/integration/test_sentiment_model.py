@@ -61,11 +61,7 @@ CASES = [
             strict=True, reason="known weakness: Arabic complaints are underrepresented"
         ),
     ),
-]
-
-
-# Arabizi, read in Arabic script by the head (these posts are not in the Arabizi eval set)
-ARABIZI_CASES = [
+    # Arabizi, read in Arabic script by the head (not posts of the Arabizi eval set)
     ("el khedme kanet mumtaze w el akl 7elo ktir, shukran", "positive"),
     ("shokran ktir, el order wesel w kolo 7elw", "positive"),
     ("el order wesel meksour w ma 7ada rad 3layye, khedme se2a", "negative"),
@@ -79,13 +75,6 @@ ARABIZI_CASES = [
         ),
     ),
 ]
-
-
-@pytest.mark.parametrize(("text", "expected"), ARABIZI_CASES)
-def test_obvious_arabizi_posts(head: HeadClassifier, text: str, expected: str) -> None:
-    assert head.reads_arabizi
-    scores = head.predict_proba([text])[0]
-    assert max(scores, key=scores.__getitem__) == expected, scores
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES)
@@ -110,6 +99,7 @@ def test_elongation_does_not_change_the_label(
 
 def test_labels_and_size(head: HeadClassifier) -> None:
     assert head.labels == ["negative", "neutral", "positive"]
+    assert head.reads_arabizi
     size = sum(p.stat().st_size for p in Path(ARTIFACT).iterdir() if p.is_file())
     assert size < 5 * 1024 * 1024
 
