@@ -6,7 +6,7 @@ import json
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -299,16 +299,22 @@ TEAM_SEED_POSTS = PROJECT_ROOT / "models" / "triage" / "seed_examples.jsonl"
 _INTENTS = {i.value for i in Intent}
 
 
-def read_team_posts(path: Path) -> list[Example]:
-    """The team-written posts (seed or frozen test), ``meta`` holding id, language, dialect."""
+def read_team_posts(
+    path: Path,
+    *,
+    labels: Collection[str] = _INTENTS,
+    meta_fields: Sequence[str] = ("id", "language", "dialect"),
+) -> list[Example]:
+    """The team-written posts (triage seeds or frozen test by default), ``meta`` holding
+    ``meta_fields``; a label outside ``labels`` is refused with its line."""
     examples = []
     for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         row = json.loads(line)
-        if row["label"] not in _INTENTS:
+        if row["label"] not in labels:
             raise ValueError(f"{path} line {number}: unknown label {row['label']!r}")
-        meta = {k: str(row.get(k, "")) for k in ("id", "language", "dialect")}
+        meta = {k: str(row.get(k, "")) for k in meta_fields}
         examples.append(Example(row["text"], row["label"], {**meta, "source": "team"}))
     return examples
 

@@ -48,6 +48,7 @@ from assistant.moderation.training.common import (
     embed_examples,
     posts_per_second,
     read_arabizi,
+    read_team_posts,
     remove_overlap,
     scores,
     sklearn_version,
@@ -388,14 +389,8 @@ def evaluate(
 def load_arabizi_posts(path: Path = ARABIZI_POSTS) -> dict[str, list[Example]]:
     """The team's Arabizi sentiment posts by split (``dev``, ``test``)."""
     out: dict[str, list[Example]] = {}
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        if row["label"] not in LABELS:
-            raise ValueError(f"{path} line {number}: unknown label {row['label']!r}")
-        meta = {"id": row["id"], "dialect": row["dialect"], "source": "team"}
-        out.setdefault(row["split"], []).append(Example(row["text"], row["label"], meta))
+    for example in read_team_posts(path, labels=LABELS, meta_fields=("id", "dialect", "split")):
+        out.setdefault(example.meta["split"], []).append(example)
     return out
 
 
