@@ -171,6 +171,8 @@ def _spell(prefix: str, token: str, known: Callable[[str], float] | None) -> str
     """One word's spelling, with the article or clitic ``prefix`` joined to it."""
     fixed = lexicon().get(token)
     if fixed is not None:
+        if fixed.startswith("ال") and prefix.endswith("ال"):
+            prefix = prefix[: -len("ال")]  # `el 7amdulillah`: the reading has its article
         return prefix + fixed
     options = candidates(token)
     if not prefix:

@@ -51,6 +51,12 @@ def test_set_phrases_are_read_from_the_lexicon() -> None:
     assert transliterate("el7amdulillah wesel").startswith("الحمد لله ")
 
 
+def test_a_separate_article_is_not_doubled_before_a_lexicon_reading() -> None:
+    assert transliterate("el 7amdulillah wesel").startswith("الحمد لله ")
+    assert transliterate("w el hamdulillah").startswith("والحمد لله")
+    assert transliterate("b allah 3alek").startswith("بالله ")
+
+
 def test_every_lexicon_word_can_be_matched() -> None:
     from assistant.text.arabizi import _WORD, lexicon
 
