@@ -49,7 +49,9 @@ _UNITS: list[tuple[str, tuple[str, ...]]] = [
     ("ai", ("ي", "اي")),
     ("ay", ("ي", "اي")),
     ("aw", ("و", "او")),
-    ("2", ("ء", "ا")),
+    # Levantine and Egyptian writers also write "2" for the qaf they say as a glottal stop
+    # (2amees قميص, ma2as مقاس); the vocabulary decides.
+    ("2", ("ء", "ا", "ق")),
     ("3", ("ع",)),
     ("4", ("ش",)),
     ("5", ("خ",)),

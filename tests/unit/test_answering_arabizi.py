@@ -32,6 +32,14 @@ def test_scored_vocabulary_and_numbers() -> None:
     assert transliterate("3andkom maqas 60?", known) == "عندكم مقاس 60"
 
 
+def test_two_may_stand_for_hamza_or_qaf() -> None:
+    """Levantine and Egyptian Arabizi writes the qaf said as a glottal stop as "2"."""
+    assert transliterate("2amees") == "ءميس"  # no vocabulary: the plainest reading, hamza
+    vocabulary = {"قميص", "مقاس", "سال"}
+    assert transliterate("el 2amees w el ma2as", vocabulary) == "القميص والمقاس"
+    assert transliterate("sa2al", vocabulary) == "سال"  # hamza seat (سأل) folds to alef
+
+
 def test_arabizi_word_detection() -> None:
     assert is_arabizi_word("sha7n") and is_arabizi_word("3andkom")
     assert not is_arabizi_word("shipping") and not is_arabizi_word("60")

@@ -112,6 +112,26 @@ def test_arabizi_reading_does_not_invent_keywords() -> None:
     assert [h.evidence for h in hits_for(engine, "enta 3'aby w mesh fahem 7aga")] == [["غبي"]]
 
 
+def test_a_qaf_written_as_2_matches_an_arabic_keyword() -> None:
+    """Levantine and Egyptian Arabizi writes the qaf said as a glottal stop as "2"."""
+    engine = RulesEngine(
+        parse_rules(
+            {
+                "version": 1,
+                "group": "g",
+                "keyword_rules": [
+                    {"id": "k", "category": "c", "action": "warn", "words": ["قرض", "تقسيط"]}
+                ],
+            }
+        )
+    )
+    assert [h.evidence for h in hits_for(engine, "bade 2ard")] == [["قرض"]]
+    assert [sorted(h.evidence) for h in hits_for(engine, "fi ta2seet aw 2ard?")] == [
+        ["تقسيط", "قرض"]
+    ]
+    assert hits_for(engine, "mesh 3aref ya2ra") == []
+
+
 def test_a_very_long_arabizi_post_is_read_for_keywords_only_up_to_the_cap(
     engine: RulesEngine,
 ) -> None:
