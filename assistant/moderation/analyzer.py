@@ -267,6 +267,7 @@ class Analyzer:
             rule_hits=hits,
             offensive_read_as_latin=output.language.code == "arabizi"
             and not _reads_arabizi(self.models.offensive),
+            sentiment_arabizi_note=_arabizi_note(output.language.code, self.models.sentiment),
         )
         if _offensive_flag(output):
             signals.offensive_evidence = evidence.offensive
@@ -322,6 +323,13 @@ class Evidence:
 def _reads_arabizi(classifier: TextClassifier) -> bool:
     # A classifier that does not say it reads Arabizi in Arabic script sees its Latin letters.
     return bool(getattr(classifier, "reads_arabizi", False))
+
+
+def _arabizi_note(language: str, classifier: TextClassifier) -> str:
+    """How ``classifier`` saw a post in ``language``, when that was Arabizi (for the admin)."""
+    if language != "arabizi":
+        return ""
+    return "read from Arabizi" if _reads_arabizi(classifier) else "on Arabizi read as Latin text"
 
 
 def _offensive_flag(output: _ModelOutputs) -> bool:

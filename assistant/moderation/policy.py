@@ -38,6 +38,10 @@ class Signals:
     # The offensive head saw an Arabizi post as Latin text, which it was not trained on: its
     # scores alone only send the post to an admin (``_unconfirmed_verdict``).
     offensive_read_as_latin: bool = False
+    # How the sentiment head saw an Arabizi post ("read from Arabizi", "on Arabizi read as Latin
+    # text"; empty otherwise): a negative reading of a transliteration is weaker ground, and the
+    # admin is told so.
+    sentiment_arabizi_note: str = ""
 
 
 @dataclass
@@ -205,11 +209,12 @@ def _intent_candidate(signals: Signals, rules: GroupRules) -> Candidate:
     if intent == Intent.FEEDBACK:
         negative = signals.sentiment.scores.get("negative", 0.0)
         if rules.thresholds.negative_feedback.action_for(negative) is not None:
+            note = f" ({signals.sentiment_arabizi_note})" if signals.sentiment_arabizi_note else ""
             return Candidate(
                 Action.ESCALATE,
                 "negative_feedback",
                 negative,
-                f"{reason}; sentiment negative {negative:.2f}",
+                f"{reason}; sentiment negative {negative:.2f}{note}",
             )
         return Candidate(Action.APPROVE, "feedback", score, reason)
     if intent in (Intent.SPAM, Intent.ABUSIVE):

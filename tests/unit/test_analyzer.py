@@ -228,3 +228,40 @@ def test_hate_at_its_lowest_level_is_not_held_back(analyzer: Analyzer) -> None:
     result = analyzer.analyze("they are vermin")  # the fake intent head: not abusive
     assert result.intent.label != "abusive"
     assert result.action in (Action.HIDE, Action.DELETE) and result.priority == Priority.URGENT
+
+
+@pytest.mark.parametrize(
+    ("reads_arabizi", "note"),
+    [(True, "(read from Arabizi)"), (False, "(on Arabizi read as Latin text)")],
+    ids=["read", "latin"],
+)
+def test_negative_feedback_on_arabizi_tells_the_admin_how_sentiment_saw_it(
+    fake_settings: Settings, reads_arabizi: bool, note: str
+) -> None:
+    from assistant.config import BackendSpec
+
+    backends = fake_settings.backends
+    intent = backends.intent.model_copy(
+        update={"options": {**backends.intent.options, "keywords": {"feedback": ["shukran"]}}}
+    )
+    sentiment = BackendSpec(
+        name="fake-keywords",
+        options={
+            "keywords": {"negative": ["7amed", "sour"]},
+            "fallback": "neutral",
+            "reads_arabizi": reads_arabizi,
+        },
+    )
+    settings = fake_settings.model_copy(
+        update={"backends": backends.model_copy(update={"intent": intent, "sentiment": sentiment})}
+    )
+    analyzer = Analyzer.from_settings(settings)
+    arabizi = analyzer.analyze("shukran 3al 3abaya, bas el 2omash 7amed shway")
+    assert arabizi.language.code == "arabizi"
+    assert arabizi.category == "negative_feedback"
+    [reason] = [r for r in arabizi.explanation.reasons if "sentiment negative" in r]
+    assert reason.endswith(note)
+    assert "Arabizi" not in arabizi.explanation.member_message
+    english = analyzer.analyze("shukran for the dress, but the fabric feels sour")
+    assert english.language.code == "en" and english.category == "negative_feedback"
+    assert "Arabizi" not in " ".join(english.explanation.reasons)
