@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import resource
 import statistics
 import time
@@ -38,6 +39,8 @@ def run(
     from assistant.moderation.analyzer import Analyzer
 
     rules = load_rules(rules_path) if rules_path else GroupRules()
+    # Other jobs on the machine move these figures more than most code changes do.
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     analyzer = Analyzer.from_settings(settings)
     analyzer.analyze_batch(bench_texts(64), rules=rules)  # warm-up: lazy loads, first calls
@@ -67,4 +70,5 @@ def run(
         "peak_rss_mb": round(_peak_rss_mb(), 1),
         "posts_per_run": posts,
         "batch_size": settings.analysis.batch_size,
+        "machine": {"cpus": os.cpu_count(), "load_average_1min_before": round(load_before, 2)},
     }

@@ -21,4 +21,6 @@ def test_bench_measures_speed_with_the_real_models() -> None:
     assert speed["batch_posts_per_s_median"] > 0 and speed["load_and_warmup_s"] > 0
     assert 0 < speed["single_ms_p50"] <= speed["single_ms_p95"]
     assert speed["rules"].endswith("rules.yaml")
+    machine = speed["machine"]
+    assert machine["cpus"] >= 1 and machine["load_average_1min_before"] >= 0
     assert printed["quality"] and all("reached" in f for f in printed["quality"])
