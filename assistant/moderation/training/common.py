@@ -330,15 +330,25 @@ def arabizi_report(
     positive_intent: str,
     clean_label: str,
 ) -> dict[str, Any]:
-    """What reading Arabizi did in training (``vocabulary`` kept words seen ``min_count``
-    times), and ``arabizi_seed_check``'s transfer figures."""
+    """What reading Arabizi did in training (``arabizi_reading_counts``), and
+    ``arabizi_seed_check``'s transfer figures."""
+    return {
+        **arabizi_reading_counts(raw, read, vocabulary, min_count=min_count),
+        "team_arabizi_posts": arabizi_seed_check(
+            head, pipeline, positive_intent=positive_intent, clean_label=clean_label
+        ),
+    }
+
+
+def arabizi_reading_counts(
+    raw: Sequence[Example], read: Sequence[Example], vocabulary: dict[str, int], *, min_count: int
+) -> dict[str, int]:
+    """The reading vocabulary's size (words seen ``min_count`` times) and how many training
+    texts reading Arabizi changed (``read`` is ``raw`` after ``read_arabizi``)."""
     return {
         "vocabulary_words": len(vocabulary),
         "vocabulary_min_count": min_count,
         "training_texts_read": sum(a.text != b.text for a, b in zip(raw, read, strict=True)),
-        "team_arabizi_posts": arabizi_seed_check(
-            head, pipeline, positive_intent=positive_intent, clean_label=clean_label
-        ),
     }
 
 

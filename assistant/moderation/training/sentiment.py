@@ -43,6 +43,7 @@ from assistant.config import PROJECT_ROOT
 from assistant.moderation.training.common import (
     ARABIZI_MIN_COUNT,
     Example,
+    arabizi_reading_counts,
     arabizi_vocabulary,
     dedupe,
     embed_examples,
@@ -619,13 +620,12 @@ def train(output_dir: Path, shared_data_dir: Path, *, quick: bool = False) -> di
     )
 
     classifier = HeadClassifier(output_dir)
-    arabizi = arabizi_posts_check(
-        classifier, candidates["tfidf+usem3 (cascade, shipped)"], load_arabizi_posts()
-    )
-    arabizi["vocabulary_words"] = len(vocabulary)
-    arabizi["training_texts_read"] = sum(
-        a.text != b.text for a, b in zip(data["train"], train_set, strict=True)
-    )
+    arabizi = {
+        **arabizi_posts_check(
+            classifier, candidates["tfidf+usem3 (cascade, shipped)"], load_arabizi_posts()
+        ),
+        **arabizi_reading_counts(data["train"], train_set, vocabulary, min_count=ARABIZI_MIN_COUNT),
+    }
     sample = [e.text for e in [*tests["ajgt"], *tests["uci"], *tests["neutral"]]]
     speed = measure_speeds(classifier, text_predict, sample)
     size = sum(p.stat().st_size for p in output_dir.iterdir() if p.is_file())
