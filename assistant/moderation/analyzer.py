@@ -17,7 +17,13 @@ from assistant.backends.head import EmbedderRef, choose_label, shared_embedder
 from assistant.backends.registry import create
 from assistant.config import BackendSpec, Settings
 from assistant.moderation.messages import load_member_messages
-from assistant.moderation.policy import Decision, Signals, decide
+from assistant.moderation.policy import (
+    READ_AS_LATIN,
+    READ_FROM_ARABIZI,
+    Decision,
+    Signals,
+    decide,
+)
 from assistant.moderation.rules import GroupRules, RulesEngine
 from assistant.schemas import (
     Action,
@@ -329,7 +335,7 @@ def _arabizi_note(language: str, classifier: TextClassifier) -> str:
     """How ``classifier`` saw a post in ``language``, when that was Arabizi (for the admin)."""
     if language != "arabizi":
         return ""
-    return "read from Arabizi" if _reads_arabizi(classifier) else "on Arabizi read as Latin text"
+    return READ_FROM_ARABIZI if _reads_arabizi(classifier) else READ_AS_LATIN
 
 
 def _offensive_flag(output: _ModelOutputs) -> bool:

@@ -21,6 +21,12 @@ SEVERITY = [Action.APPROVE, Action.REPLY, Action.ESCALATE, Action.WARN, Action.H
 _MODERATION = {Action.WARN, Action.HIDE, Action.DELETE}
 
 
+# How a head saw an Arabizi post, in the admin's reasons: in Arabic script, or as the Latin text
+# it was not trained on.
+READ_FROM_ARABIZI = "read from Arabizi"
+READ_AS_LATIN = "on Arabizi read as Latin text"
+
+
 @dataclass
 class Signals:
     """Everything the policy looks at for one post."""
@@ -156,7 +162,7 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
                 hit.category,
                 hit.score,
                 f"rule {hit.rule_id}: {hit.description or hit.category}"
-                + (" (read from Arabizi)" if hit.read_from_arabizi else ""),
+                + (f" ({READ_FROM_ARABIZI})" if hit.read_from_arabizi else ""),
                 list(hit.evidence),
                 message_key=_message_key(hit),
                 own_message=hit.member_message,
@@ -183,7 +189,7 @@ def _unconfirmed_verdict(candidate: Candidate, check: _ScoreCheck, signals: Sign
     ):
         return candidate
     if check.read_as_latin:
-        why = "on Arabizi read as Latin text"
+        why = READ_AS_LATIN
     elif check.lowest_level_is_weak and candidate.action == check.limits.lowest_moderation():
         why = f"at the {candidate.action.value} level only"
     else:
