@@ -102,6 +102,8 @@ SPAM = [
     "Hey guys check out my channel and subscribe please!!",
     "Invest in bitcoin now and earn $5000 a week, whatsapp +1 555 123 4567",
     "Congratulations! You won a free iPhone, click the link to claim your prize",
+    "تبي تزيد متابعينك؟ ١٠٠٠ متابع حقيقي بـ ٥٠ ريال بس، كلمني خاص",
+    "3ayez teksab 500 dollar fel esbo3? ab3atli resala 3al whatsapp",
 ]
 
 HAM = [
@@ -113,6 +115,16 @@ HAM = [
     "I loved this song so much",
     "Can I pay by card when I pick up my order?",
     "See you all at the event on Saturday",
+    # Shop posts with order numbers, quantities, sizes and times (Arabic-Indic and Latin
+    # digits): ham, which the head took for spam before it learned from the team's posts.
+    "أبغى أرجع الطلب رقم ٤٥٦٧ لأنه وصل مكسور",
+    "ممكن تغيرون موعد التوصيل لطلبي رقم ٢٢٨٧ للساعة ٥ العصر؟",
+    "بدي ٣ كيلو معمول ليوم الجمعة، بقدر استلم الساعة ٧؟",
+    "عايزة ٢ عباية مقاس ٥٢ لون اسود، التوصيل بكام للمعادي؟",
+    "bdi 3 kilo ma3moul la yom el jom3a, b2dar estalem el sa3a 7?",
+    "طلبت 2 kilo كنافة امبارح وما وصل لحد الحين، order رقم 8812",
+    "Order 4412 still hasn't arrived, it's been 6 days. Can someone check?",
+    "Can I change the delivery on order #3391 to Saturday after 4pm?",
 ]
 
 

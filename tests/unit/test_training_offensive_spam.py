@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from assistant.backends.head import ComponentSpec, HeadClassifier, HeadManifest,
 from assistant.moderation.training import offensive, spam
 from assistant.moderation.training.common import (
     Example,
+    arabizi_card_lines,
     compact_estimator,
     dedupe,
     nb_logreg,
@@ -220,6 +222,51 @@ def test_spam_dev_figures_score_a_part_of_training_and_never_the_test_split() ->
     assert set(figures) == {"sms", "youtube", "arabic", "extra_ham"}
     assert figures["sms"] == figures["youtube"] == 1.0  # macro-F1 on separable dev parts
     assert figures["extra_ham"] == 0.0  # false-positive rate on the held-out extra ham
+
+
+def test_the_team_posts_are_spam_or_ham_and_their_frozen_test_is_the_held_out_split() -> None:
+    seeds = spam.load_team_posts()
+    frozen = spam.load_team_posts(spam.FROZEN_TEST_POSTS)
+    assert {e.label for e in seeds} == {e.label for e in frozen} == {"ham", "spam"}
+    assert sum(e.label == "spam" for e in seeds) == 110  # the seeds' spam intent only
+    assert {e.meta["source"] for e in seeds} == {"team"}
+    assert {e.meta["language"] for e in frozen} == {"ar", "en", "mixed", "arabizi"}
+    assert not {e.text for e in seeds} & {e.text for e in frozen}
+
+
+def test_team_posts_are_a_weight_group_of_their_own_and_team_weight_scales_or_drops_them() -> None:
+    examples = [
+        *_spam_source("sms", ["win cash now call", "free prize call now"], ["see you", "ok"]),
+        *_spam_source("team", ["متابعين بـ ٥٠ ريال كلمني خاص"], ["طلبي رقم ٤٥٦٧ وصل مكسور"]),
+        *_spam_source("osact", [], ["يا رب يا كريم", "صباح الخير"]),
+    ]
+    assert [spam.spam_group(e) for e in examples[-4:]] == ["team", "team", "extra_ham", "extra_ham"]
+    plain = spam.group_weights(examples, 1.0)
+    tripled = spam.group_weights(examples, 1.0, team_weight=3.0)
+    assert plain[4] == pytest.approx(8 / 3 / 2)  # 8 texts, 3 groups, 2 team posts
+    assert list(tripled[4:6]) == pytest.approx(list(3 * plain[4:6]))
+    assert list(tripled[:4]) == pytest.approx(list(plain[:4]))
+    small = spam.TextRecipe("char", (1, 3), 5.0, 0.5)
+    without = spam.fit_text_model(
+        examples, recipe=replace(small, team_weight=0), char_features=500, word_features=50
+    )
+    vocabulary = dict(without.named_steps["features"].transformer_list)["word"].vocabulary_
+    assert "ريال" not in vocabulary and "cash" in vocabulary  # the team's posts never fitted
+
+
+def test_the_arabizi_card_names_the_posts_its_check_read() -> None:
+    check = {"recall": 0.5, "false_positives": 1, "f1": 0.5}
+    report = {
+        "vocabulary_words": 10,
+        "vocabulary_min_count": 2,
+        "training_texts_read": 3,
+        "team_arabizi_posts": {"posts": 32, "positive": 4, "latin": check, "arabic_script": check},
+    }
+    seeds_card = "\n".join(arabizi_card_lines(report, "spam"))
+    report["team_arabizi_posts"]["file"] = "eval/datasets/group_posts_test.jsonl"
+    frozen_card = "\n".join(arabizi_card_lines(report, "spam"))
+    assert "`models/triage/seed_examples.jsonl` (written for triage" in seeds_card
+    assert "`eval/datasets/group_posts_test.jsonl` (the frozen test" in frozen_card
 
 
 @pytest.mark.parametrize(

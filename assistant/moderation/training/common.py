@@ -296,6 +296,8 @@ def compact_estimator(estimator: Any) -> Any:
 
 
 TEAM_SEED_POSTS = PROJECT_ROOT / "models" / "triage" / "seed_examples.jsonl"
+# The frozen team-written test posts: never training data, never chosen on.
+FROZEN_TEST_POSTS = PROJECT_ROOT / "eval" / "datasets" / "group_posts_test.jsonl"
 _INTENTS = {i.value for i in Intent}
 
 
@@ -329,13 +331,14 @@ def arabizi_report(
     min_count: int,
     positive_intent: str,
     clean_label: str,
+    posts: Path = TEAM_SEED_POSTS,
 ) -> dict[str, Any]:
     """What reading Arabizi did in training (``arabizi_reading_counts``), and
-    ``arabizi_seed_check``'s transfer figures."""
+    ``arabizi_seed_check``'s transfer figures on ``posts``."""
     return {
         **arabizi_reading_counts(raw, read, vocabulary, min_count=min_count),
         "team_arabizi_posts": arabizi_seed_check(
-            head, pipeline, positive_intent=positive_intent, clean_label=clean_label
+            head, pipeline, positive_intent=positive_intent, clean_label=clean_label, posts=posts
         ),
     }
 
@@ -353,13 +356,19 @@ def arabizi_reading_counts(
 
 
 def arabizi_seed_check(
-    head: Any, pipeline: Any, *, positive_intent: str, clean_label: str
+    head: Any,
+    pipeline: Any,
+    *,
+    positive_intent: str,
+    clean_label: str,
+    posts: Path = TEAM_SEED_POSTS,
 ) -> dict[str, Any]:
-    """A transfer check for heads trained without Arabizi: on the team's Arabizi seed posts
-    (written for triage, never training data for this head), how well ``positive_intent`` posts
-    are flagged (any label but ``clean_label``, probability ≥ 0.5) when read as Latin text
-    (``pipeline`` alone) and when read in Arabic script (``head``, as the service does)."""
-    examples = [e for e in read_team_posts(TEAM_SEED_POSTS) if e.meta["language"] == "arabizi"]
+    """A transfer check for heads trained without Arabizi: on the Arabizi posts of the team's
+    ``posts`` (the triage seeds, or the frozen test for a head that learns from the seeds;
+    never training data for this head), how well ``positive_intent`` posts are flagged (any
+    label but ``clean_label``, probability ≥ 0.5) when read as Latin text (``pipeline`` alone)
+    and when read in Arabic script (``head``, as the service does)."""
+    examples = [e for e in read_team_posts(posts) if e.meta["language"] == "arabizi"]
     truth = np.array([e.label == positive_intent for e in examples])
     latin = np.asarray(pipeline.predict_proba(views(examples)))
     clean = [str(c) for c in pipeline.classes_].index(clean_label)
@@ -368,7 +377,11 @@ def arabizi_seed_check(
         "latin": 1.0 - latin[:, clean] >= 0.5,
         "arabic_script": np.array([1.0 - row[clean_label] >= 0.5 for row in read]),
     }
-    out: dict[str, Any] = {"posts": len(examples), "positive": int(truth.sum())}
+    out: dict[str, Any] = {
+        "file": posts.relative_to(PROJECT_ROOT).as_posix(),
+        "posts": len(examples),
+        "positive": int(truth.sum()),
+    }
     for name, predicted in flagged.items():
         hits = int((predicted & truth).sum())
         false_alarms = int((predicted & ~truth).sum())
@@ -386,6 +399,9 @@ def arabizi_card_lines(report: dict[str, Any] | None, flagged: str) -> list[str]
     if not report:
         return []
     check = report["team_arabizi_posts"]
+    seeds = TEAM_SEED_POSTS.relative_to(PROJECT_ROOT).as_posix()
+    posts_file = check.get("file", seeds)
+    posts_kind = "written for triage" if posts_file == seeds else "the frozen test"
     rows = [
         f"| {name} | {check[key]['recall']} | {check[key]['false_positives']} "
         f"| {check[key]['f1']} |"
@@ -402,8 +418,8 @@ def arabizi_card_lines(report: dict[str, Any] | None, flagged: str) -> list[str]
         f"{report['vocabulary_min_count']} times, shipped as `arabizi_vocabulary.json`), in "
         "training as at inference "
         f"(training texts read this way: {report['training_texts_read']}). Transfer check on the "
-        f"team's {check['posts']} Arabizi seed posts (written for triage, never training data "
-        f"here), {check['positive']} of them {flagged}:",
+        f"{check['posts']} Arabizi posts of the team's `{posts_file}` ({posts_kind}, never "
+        f"training data here), {check['positive']} of them {flagged}:",
         "",
         "| read | recall | false positives | F1 |",
         "|---|---|---|---|",

@@ -34,6 +34,7 @@ from assistant.backends.head import (
 )
 from assistant.config import PROJECT_ROOT
 from assistant.moderation.training.common import (
+    FROZEN_TEST_POSTS,
     TEAM_SEED_POSTS,
     Example,
     arabizi_vocabulary,
@@ -60,7 +61,7 @@ from assistant.moderation.training.greetings import (
 from assistant.schemas import Intent
 
 SEEDS = TEAM_SEED_POSTS
-FROZEN_TEST = PROJECT_ROOT / "eval" / "datasets" / "group_posts_test.jsonl"
+FROZEN_TEST = FROZEN_TEST_POSTS
 LABELS = [i.value for i in Intent]
 SEED_WEIGHT = 3.0
 EXTERNAL_CAP = 350
