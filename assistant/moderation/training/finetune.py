@@ -821,8 +821,9 @@ def _training_except(
 
 
 def _spam_other_sources(source: str) -> Callable[[Path], list[Example]]:
-    """The shipped spam model's training data other than ``source``: the other spam sets and
-    the extra ham (their held-out splits already removed by ``spam.load_splits``)."""
+    """The shipped spam model's training data other than ``source``: the other spam sets, the
+    extra ham and the team's seed posts (their held-out splits already removed by
+    ``spam.load_splits``)."""
 
     def extra(shared: Path) -> list[Example]:
         from assistant.moderation.training.spam import load_splits
@@ -836,7 +837,8 @@ def _spam_joint_partner(source: str) -> Partner:
     return Partner(
         "joint",
         "the shipped spam recipe: char 1-5 + word 1-2 TF-IDF, LR C=10, trained with the "
-        "other spam sets and the extra ham, source groups weighted by (mean/size)^0.5 (spam.py)",
+        "other spam sets, the extra ham and (since 2026-12-08) the team's seed posts, source "
+        "groups weighted by (mean/size)^0.5 (spam.py)",
         partial(_spam_recipe, shipped=True),
         _spam_other_sources(source),
     )
