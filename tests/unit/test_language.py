@@ -22,6 +22,14 @@ from assistant.text.language import detect_language, reply_language
         ("fe had gareb el kors abl keda?", "arabizi"),
         ("mech ma32oul hal ta2khir", "arabizi"),  # digits in a row: ع then ء
         ("allah ykhalikon, el order wesel", "arabizi"),
+        # no digits and few list words: most of the other words are not English
+        ("el kahk wesel sokhn w taza, merci", "arabizi"),
+        ("el abaya di mawgooda be lon kohly?", "arabizi"),
+        # ... but names and chat English are (al, lol), and fastText's sure other language wins
+        ("Al Pacino was amazing in Scarface lol", "en"),
+        ("el coche es muy rapido y me gusta mucho", "other"),
+        ("ma soeur a acheté une robe magnifique", "other"),
+        ("check out my channel /watch?v=XYTcq5NzMuA #el #fan", "en"),
         ("Allah is great, God bless you all", "en"),
         # Italian and Spanish share short words with Arabizi (di, da, el, fe): still not Arabizi
         ("ho comprato un libro di storia da leggere", "other"),
@@ -50,3 +58,14 @@ def test_reply_language_follows_the_dominant_script() -> None:
     assert reply_language(detect_language("عندكم delivery لجدة؟")) == "ar"
     assert reply_language(detect_language("kam se3r el 3abaya")) == "ar"
     assert reply_language(detect_language("Do you ship to Riyadh?")) == "en"
+
+
+def test_the_word_lists_are_data_files_beside_the_module() -> None:
+    from assistant.text import language
+
+    assert {"habibi", "wallah", "3al", "mako"} <= language._arabizi_words()
+    english = language._english_words()
+    assert {"delivery", "order", "lol", "dont"} <= english
+    assert not any(w.startswith("#") or w != w.strip() for w in english)
+    assert language._is_english("bitches") and language._is_english("orders")
+    assert not language._is_english("weslet")
