@@ -18,8 +18,7 @@ from assistant.backends.registry import create
 from assistant.config import BackendSpec, Settings
 from assistant.moderation.messages import load_member_messages
 from assistant.moderation.policy import (
-    READ_AS_LATIN,
-    READ_FROM_ARABIZI,
+    ArabiziReading,
     Decision,
     Signals,
     decide,
@@ -271,9 +270,8 @@ class Analyzer:
             lexicon_score=output.lexicon_score,
             lexicon_model=output.lexicon_model or "lexicon",
             rule_hits=hits,
-            offensive_read_as_latin=output.language.code == "arabizi"
-            and not _reads_arabizi(self.models.offensive),
-            sentiment_arabizi_note=_arabizi_note(output.language.code, self.models.sentiment),
+            offensive_reading=_arabizi_reading(output.language.code, self.models.offensive),
+            sentiment_reading=_arabizi_reading(output.language.code, self.models.sentiment),
         )
         if _offensive_flag(output):
             signals.offensive_evidence = evidence.offensive
@@ -326,16 +324,14 @@ class Evidence:
     spam: list[str]
 
 
-def _reads_arabizi(classifier: TextClassifier) -> bool:
-    # A classifier that does not say it reads Arabizi in Arabic script sees its Latin letters.
-    return bool(getattr(classifier, "reads_arabizi", False))
-
-
-def _arabizi_note(language: str, classifier: TextClassifier) -> str:
-    """How ``classifier`` saw a post in ``language``, when that was Arabizi (for the admin)."""
+def _arabizi_reading(language: str, classifier: TextClassifier) -> ArabiziReading | None:
+    """How ``classifier`` saw a post in ``language``, when that was Arabizi. A classifier that
+    does not say it reads Arabizi in Arabic script sees its Latin letters."""
     if language != "arabizi":
-        return ""
-    return READ_FROM_ARABIZI if _reads_arabizi(classifier) else READ_AS_LATIN
+        return None
+    if getattr(classifier, "reads_arabizi", False):
+        return ArabiziReading.ARABIC_SCRIPT
+    return ArabiziReading.LATIN
 
 
 def _offensive_flag(output: _ModelOutputs) -> bool:

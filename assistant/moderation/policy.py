@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 from assistant.moderation.messages import MemberMessages
 from assistant.moderation.rules import ActionThresholds, GroupRules, Thresholds
@@ -21,10 +22,12 @@ SEVERITY = [Action.APPROVE, Action.REPLY, Action.ESCALATE, Action.WARN, Action.H
 _MODERATION = {Action.WARN, Action.HIDE, Action.DELETE}
 
 
-# How a head saw an Arabizi post, in the admin's reasons: in Arabic script, or as the Latin text
-# it was not trained on.
-READ_FROM_ARABIZI = "read from Arabizi"
-READ_AS_LATIN = "on Arabizi read as Latin text"
+class ArabiziReading(StrEnum):
+    """How a head saw an Arabizi post: in Arabic script, or as the Latin text it was not trained
+    on. The value is the wording of the admin's reasons."""
+
+    ARABIC_SCRIPT = "read from Arabizi"
+    LATIN = "on Arabizi read as Latin text"
 
 
 @dataclass
@@ -41,13 +44,12 @@ class Signals:
     rule_hits: list[RuleHit]
     offensive_evidence: list[str] = field(default_factory=list)
     spam_evidence: list[str] = field(default_factory=list)
-    # The offensive head saw an Arabizi post as Latin text, which it was not trained on: its
-    # scores alone only send the post to an admin (``_unconfirmed_verdict``).
-    offensive_read_as_latin: bool = False
-    # How the sentiment head saw an Arabizi post ("read from Arabizi", "on Arabizi read as Latin
-    # text"; empty otherwise): a negative reading of a transliteration is weaker ground, and the
-    # admin is told so.
-    sentiment_arabizi_note: str = ""
+    # How the offensive and sentiment heads saw the post when it is Arabizi (None otherwise).
+    # Offensive scores of a post read as Latin text alone only send it to an admin
+    # (``_unconfirmed_verdict``); a negative reading of a transliteration is weaker ground, and
+    # the admin is told how the sentiment head read it.
+    offensive_reading: ArabiziReading | None = None
+    sentiment_reading: ArabiziReading | None = None
 
 
 @dataclass
@@ -95,7 +97,7 @@ def _score_checks(signals: Signals, thresholds: Thresholds) -> list[_ScoreCheck]
     hate = signals.offensive.scores.get("hate", 0.0)
     offensive = signals.offensive.scores.get("offensive", 0.0) + hate
     evidence = signals.offensive_evidence
-    latin = signals.offensive_read_as_latin
+    latin = signals.offensive_reading is ArabiziReading.LATIN
     spam = max(signals.spam.scores.get("spam", 0.0), signals.intent.scores.get("spam", 0.0))
     return [
         _ScoreCheck(
@@ -162,7 +164,7 @@ def _score_candidates(signals: Signals, rules: GroupRules) -> list[Candidate]:
                 hit.category,
                 hit.score,
                 f"rule {hit.rule_id}: {hit.description or hit.category}"
-                + (f" ({READ_FROM_ARABIZI})" if hit.read_from_arabizi else ""),
+                + (f" ({ArabiziReading.ARABIC_SCRIPT})" if hit.read_from_arabizi else ""),
                 list(hit.evidence),
                 message_key=_message_key(hit),
                 own_message=hit.member_message,
@@ -179,8 +181,8 @@ def _unconfirmed_verdict(candidate: Candidate, check: _ScoreCheck, signals: Sign
 
     Not firm ground: an Arabizi post the head read as Latin text (it never learned from such
     text), and a score only at the category's lowest moderating level (the offensive head learned
-    from tweets, the spam head from SMS, comments and tweets: a congratulation reached the warn
-    level, an order number the hide level).
+    from tweets, the spam head mostly from SMS, comments and tweets: a congratulation reached the
+    warn level, an order number the hide level).
     """
     if (
         check.confirmed_by is None
@@ -189,7 +191,7 @@ def _unconfirmed_verdict(candidate: Candidate, check: _ScoreCheck, signals: Sign
     ):
         return candidate
     if check.read_as_latin:
-        why = READ_AS_LATIN
+        why = str(ArabiziReading.LATIN)
     elif check.lowest_level_is_weak and candidate.action == check.limits.lowest_moderation():
         why = f"at the {candidate.action.value} level only"
     else:
@@ -215,7 +217,7 @@ def _intent_candidate(signals: Signals, rules: GroupRules) -> Candidate:
     if intent == Intent.FEEDBACK:
         negative = signals.sentiment.scores.get("negative", 0.0)
         if rules.thresholds.negative_feedback.action_for(negative) is not None:
-            note = f" ({signals.sentiment_arabizi_note})" if signals.sentiment_arabizi_note else ""
+            note = f" ({signals.sentiment_reading})" if signals.sentiment_reading else ""
             return Candidate(
                 Action.ESCALATE,
                 "negative_feedback",
