@@ -68,6 +68,12 @@ CLEAN = [
     "Thanks for the help, see you tomorrow",
     "What time does the shop open on Friday?",
     "Great photos from the event, well done everyone",
+    # جرب is "tried" in a shop group and "scabies", an insult, in the tweets the head learned
+    # from: group posts taught it the first (2026-12-08).
+    "حد جرب التوصيل عندهم؟ سريع ولا لا؟",
+    "جربتوا العطر الجديد؟",
+    "مين جرب الخلطة الجديدة للشعر؟",
+    "ابي اشتري طوق لكلب صغير، وش تنصحوني؟",
 ]
 
 

@@ -254,6 +254,16 @@ def test_team_posts_are_a_weight_group_of_their_own_and_team_weight_scales_or_dr
     assert "ريال" not in vocabulary and "cash" in vocabulary  # the team's posts never fitted
 
 
+def test_the_offensive_head_reads_the_team_posts_as_normal_or_offensive() -> None:
+    seeds = offensive.load_team_posts()
+    assert {e.label for e in seeds} == {"normal", "offensive"}
+    assert sum(e.label == "offensive" for e in seeds) == 110  # the abusive intent only
+    without = offensive.load_team_posts(abusive=False)
+    assert {e.label for e in without} == {"normal"} and len(without) == len(seeds) - 110
+    frozen = offensive.load_team_posts(offensive.FROZEN_TEST_POSTS)
+    assert sum(e.label == "offensive" for e in frozen) == 45
+
+
 def test_the_arabizi_card_names_the_posts_its_check_read() -> None:
     check = {"recall": 0.5, "false_positives": 1, "f1": 0.5}
     report = {

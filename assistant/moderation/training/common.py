@@ -321,6 +321,17 @@ def read_team_posts(
     return examples
 
 
+def team_posts_binary(
+    path: Path, *, positive_intent: str, positive: str, negative: str
+) -> list[Example]:
+    """The team's posts as a two-label task: ``positive_intent`` posts labelled ``positive``,
+    every other intent ``negative``."""
+    return [
+        Example(e.text, positive if e.label == positive_intent else negative, e.meta)
+        for e in read_team_posts(path)
+    ]
+
+
 def arabizi_report(
     raw: Sequence[Example],
     read: Sequence[Example],

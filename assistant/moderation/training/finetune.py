@@ -902,7 +902,7 @@ def _offensive_joint_partners(source: str) -> tuple[Partner, ...]:
         Partner(
             "joint",
             f"the shipped offensive recipe ({shipped}), trained with every other offensive set "
-            "(offensive.py)",
+            "and (since 2026-12-08) the team's seed posts (offensive.py)",
             recipe,
             _offensive_other_sources(source),
         ),

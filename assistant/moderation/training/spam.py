@@ -41,11 +41,11 @@ from assistant.moderation.training.common import (
     dedupe,
     fixed_sample,
     read_arabizi,
-    read_team_posts,
     remove_overlap,
     scores,
     sklearn_version,
     stratified_split,
+    team_posts_binary,
     views,
     write_model_card,
 )
@@ -150,9 +150,7 @@ def load_extra_ham(shared: Path) -> list[Example]:
 
 def load_team_posts(path: Path = TEAM_SEED_POSTS) -> list[Example]:
     """The team's group posts as spam (the ``spam`` intent) or ham (every other intent)."""
-    return [
-        Example(e.text, SPAM if e.label == SPAM else "ham", e.meta) for e in read_team_posts(path)
-    ]
+    return team_posts_binary(path, positive_intent=SPAM, positive=SPAM, negative="ham")
 
 
 def account_split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
