@@ -163,13 +163,12 @@ def load_mlma(shared: Path) -> list[Example]:
     return out
 
 
-def load_team_posts(path: Path = TEAM_SEED_POSTS, *, abusive: bool = True) -> list[Example]:
-    """The team's group posts: ``abusive`` posts as offensive (left out with ``abusive``
-    False), every other intent as normal. The intents do not tell hate from offensive."""
-    posts = team_posts_binary(
+def load_team_posts(path: Path = TEAM_SEED_POSTS) -> list[Example]:
+    """The team's group posts: ``abusive`` posts as offensive, every other intent as normal.
+    The intents do not tell hate from offensive."""
+    return team_posts_binary(
         path, positive_intent="abusive", positive="offensive", negative="normal"
     )
-    return [e for e in posts if abusive or e.label == "normal"]
 
 
 def binary(label: str) -> str:
@@ -460,8 +459,10 @@ def dev_figures(
         dev: dict[str, list[Example]] = {}
         for key, items in splits.train.items():
             kept, dev[key] = stratified_split(items, 0.15, seed=seed)
-            if key == "team" and team != "with_abusive":
-                kept = [e for e in kept if team == "normal_only" and e.label == "normal"]
+            if key == "team" and team == "none":
+                kept = []
+            elif key == "team" and team == "normal_only":
+                kept = [e for e in kept if e.label == "normal"]
             fit += kept
         model = fit_text_model(fit, char_features=size.char, word_features=size.word)
         for key, items in dev.items():
