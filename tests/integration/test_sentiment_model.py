@@ -37,9 +37,8 @@ CASES = [
     ("وين مكان المحل بالضبط؟", "neutral"),
     # Egyptian
     ("المنتج تحفة بجد وجودته عالية جدا", "positive"),
-    _known_weakness(
-        "الطلب وصل بايظ والخدمة زي الزفت", "negative", "few Egyptian negative words in training"
-    ),
+    # a known weakness until the head learned from the team's complaints (2026-12-08)
+    ("الطلب وصل بايظ والخدمة زي الزفت", "negative"),
     ("المحل بيفتح الساعة كام النهارده؟", "neutral"),
     # Levantine
     ("كتير حلوووو الفستان، شكراً إلكن", "positive"),
@@ -58,9 +57,10 @@ CASES = [
     ("very bad experience والمنتج مكسور", "negative"),
     # Arabic-Indic digits
     ("هل يوجد توصيل خلال ٣ أيام؟", "neutral"),
-    _known_weakness(
-        "وصلني بعد ١٠ أيام ومكسور، سيء جدا", "negative", "Arabic complaints are underrepresented"
-    ),
+    ("وصلني بعد ١٠ أيام ومكسور، سيء جدا", "negative"),  # a known weakness until 2026-12-08
+    # جربت is "I tried" in a review, not "scabies" (the tweets' insult)
+    ("جربت الشامبو الجديد وشعري صار ناعم", "positive"),
+    ("جربنا المطعم امس والاكل كان لذيذ", "positive"),
     # Arabizi, read in Arabic script by the head (not posts of the Arabizi eval set)
     ("el khedme kanet mumtaze w el akl 7elo ktir, shukran", "positive"),
     ("shokran ktir, el order wesel w kolo 7elw", "positive"),

@@ -338,3 +338,20 @@ def test_the_arabizi_check_scores_both_readings_per_split() -> None:
     assert check["dev"]["latin"]["predicted"] == {"neutral": 3}
     assert check["dev"]["arabic_script"]["predicted"] == {"positive": 3}
     assert check["dev"]["latin"]["macro_f1"] == check["dev"]["arabic_script"]["macro_f1"] > 0
+
+
+def test_the_team_posts_whose_intent_fixes_their_sentiment_are_labelled_by_it() -> None:
+    posts = st.load_team_posts()
+    assert {e.meta["intent"] for e in posts} == set(st.TEAM_SENTIMENT)
+    assert all(e.label == st.TEAM_SENTIMENT[e.meta["intent"]] for e in posts)
+    assert len(posts) == 4 * 110 and {e.meta["source"] for e in posts} == {"team"}
+
+
+def test_negative_counts_use_the_policy_escalation_threshold() -> None:
+    from assistant.moderation.rules import Thresholds
+
+    assert Thresholds().negative_feedback.escalate == st.NEGATIVE_ESCALATION
+    posts = [Example(f"p{i}", "", {"intent": intent}) for i, intent in enumerate("aab")]
+    rows = np.array([[0.6, 0.2, 0.2], [0.59, 0.2, 0.21], [0.9, 0.05, 0.05]])
+    counts = st._negative_counts(lambda _texts: rows, posts)
+    assert counts == {"a": {"negative": 1, "posts": 2}, "b": {"negative": 1, "posts": 1}}
