@@ -348,9 +348,7 @@ def test_the_team_posts_whose_intent_fixes_their_sentiment_are_labelled_by_it() 
 
 
 def test_negative_counts_use_the_policy_escalation_threshold() -> None:
-    from assistant.moderation.rules import Thresholds
-
-    assert Thresholds().negative_feedback.escalate == st.NEGATIVE_ESCALATION
+    assert st.NEGATIVE_FEEDBACK.escalate == 0.6  # the default of rules.Thresholds
     posts = [Example(f"p{i}", "", {"intent": intent}) for i, intent in enumerate("aab")]
     rows = np.array([[0.6, 0.2, 0.2], [0.59, 0.2, 0.21], [0.9, 0.05, 0.05]])
     counts = st._negative_counts(lambda _texts: rows, posts)

@@ -44,6 +44,7 @@ from assistant.backends.head import (
     text_view,
 )
 from assistant.config import PROJECT_ROOT
+from assistant.moderation.rules import Thresholds
 from assistant.moderation.training.common import (
     ARABIZI_MIN_COUNT,
     FROZEN_TEST_POSTS,
@@ -213,8 +214,9 @@ TEAM_SENTIMENT = {
     "question": "neutral",
     "order_support": "neutral",
 }
-# The policy's default negative-feedback escalation threshold (``rules.Thresholds``).
-NEGATIVE_ESCALATION = 0.6
+# The policy's default negative-feedback thresholds: a review whose negative probability
+# reaches their escalate level is escalated.
+NEGATIVE_FEEDBACK = Thresholds().negative_feedback
 
 
 def load_team_posts(path: Path = TEAM_SEED_POSTS) -> list[Example]:
@@ -325,8 +327,8 @@ def prepare(
     )
     complaints = load_complaints(shared, per_source=complaints_per_source)
     held_out = [*ajgt_test, *uci_test, *neutral_test]
-    # Every seed post trains: the frozen group posts have no sentiment labels (they are only
-    # reported, ``group_posts_check``) and the seeds are scored by cross-validation.
+    # Every seed post trains: the frozen group posts have no sentiment labels (``train`` only
+    # reports them) and the seeds are scored by cross-validation (``team_cross_validation``).
     union, union_dropped = dedupe(
         [*ajgt_train, *uci_train, *neutral_train, *complaints, *load_team_posts()]
     )
@@ -544,14 +546,14 @@ def fit_components(train_set: Sequence[Example]) -> tuple[Pipeline, Any, Any, An
 
 
 def _negative_counts(predict: Any, posts: Sequence[Example]) -> dict[str, Any]:
-    """Per intent: posts whose negative probability reaches ``NEGATIVE_ESCALATION`` (a
+    """Per intent: posts whose negative probability reaches ``NEGATIVE_FEEDBACK`` (a
     feedback post there is escalated as negative feedback), of all posts of that intent."""
     negative = np.asarray(predict([e.text for e in posts]))[:, LABELS.index("negative")]
     counts: dict[str, Any] = {}
     for example, value in zip(posts, negative, strict=True):
         row = counts.setdefault(example.meta["intent"], {"negative": 0, "posts": 0})
         row["posts"] += 1
-        row["negative"] += int(value >= NEGATIVE_ESCALATION)
+        row["negative"] += int(NEGATIVE_FEEDBACK.action_for(float(value)) is not None)
     return dict(sorted(counts.items()))
 
 
@@ -879,7 +881,8 @@ def _group_posts_lines(report: dict[str, Any]) -> str:
         ]
     lines = [
         "## Group posts",
-        f"Posts whose negative probability reaches {NEGATIVE_ESCALATION} (the policy's default: "
+        f"Posts whose negative probability reaches {NEGATIVE_FEEDBACK.escalate} (the policy's "
+        "default: "
         "a review there is escalated as negative feedback), per intent. Seed-post macro-F1 "
         "(3 classes, cross-validated): "
         + (
