@@ -82,7 +82,8 @@ def _arabizi_score(text: str) -> float:
     if not words:
         return 0.0
     digit_words = sum(1 for w in _ARABIZI_DIGIT_WORD.findall(text) if not _TEXT_SPEAK.fullmatch(w))
-    known = sum(1 for w in words if w in _arabizi_words())
+    arabizi = _arabizi_words()
+    known = sum(1 for w in words if w in arabizi)
     return (2 * digit_words + known) / len(words)
 
 
@@ -102,7 +103,8 @@ def _mostly_not_english(text: str) -> bool:
     words = [w for w in words if len(w) >= 2]
     if len(words) < _MIN_WORDS_WITHOUT_DIGITS:
         return False
-    unknown = sum(1 for w in words if not _is_english(w) and w not in _arabizi_words())
+    arabizi = _arabizi_words()
+    unknown = sum(1 for w in words if w not in arabizi and not _is_english(w))
     return unknown / len(words) >= _NOT_ENGLISH_SHARE
 
 
