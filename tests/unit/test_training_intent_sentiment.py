@@ -353,3 +353,60 @@ def test_negative_counts_use_the_policy_escalation_threshold() -> None:
     rows = np.array([[0.6, 0.2, 0.2], [0.59, 0.2, 0.21], [0.9, 0.05, 0.05]])
     counts = st._negative_counts(lambda _texts: rows, posts)
     assert counts == {"a": {"negative": 1, "posts": 2}, "b": {"negative": 1, "posts": 1}}
+
+
+def test_the_team_sentiment_posts_are_labelled_dialect_posts_apart_from_the_frozen_sets() -> None:
+    from assistant.text.normalize import normalize
+
+    posts = st.load_sentiment_posts()
+    labels = [e.label for e in posts]
+    assert set(labels) == set(st.LABELS) and min(labels.count(x) for x in st.LABELS) >= 30
+    assert {e.meta["source"] for e in posts} == {st.SENTIMENT_POSTS_SOURCE}
+    assert {"gulf", "levantine", "egyptian", "msa", "none"} <= {e.meta["dialect"] for e in posts}
+    frozen = [
+        json.loads(line)["text"]
+        for name in ("dialect_sentiment.jsonl", "group_posts_test.jsonl")
+        for line in (REPO / "eval/datasets" / name).read_text("utf-8").splitlines()
+        if line.strip()
+    ]
+    frozen_views = {normalize(t).folded for t in frozen}
+    assert not [e.text for e in posts if normalize(e.text).folded in frozen_views]
+
+
+def test_an_unknown_label_in_the_team_sentiment_posts_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "posts.jsonl"
+    path.write_text(json.dumps({"id": "ss-1", "text": "تجنن", "label": "happy"}) + "\n", "utf-8")
+    with pytest.raises(ValueError, match=r"line 1: unknown label 'happy'"):
+        st.load_sentiment_posts(path)
+
+
+def test_team_cross_validation_holds_out_one_team_source_and_drops_both_without_team(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fitted: list[set[str]] = []
+
+    def fit_components(train_set):  # type: ignore[no-untyped-def]
+        fitted.append({e.meta["source"] for e in train_set})
+
+        def predict(texts):  # type: ignore[no-untyped-def]
+            return np.tile([0.2, 0.6, 0.2], (len(texts), 1))
+
+        return None, None, predict, predict
+
+    monkeypatch.setattr(st, "fit_components", fit_components)
+    monkeypatch.setattr(st, "arabizi_vocabulary", lambda *_a, **_k: {})
+    monkeypatch.setattr(st, "read_arabizi", lambda examples, _vocabulary: list(examples))
+    posts = [
+        Example(f"{source} {label} {i}", label, {"source": source, "intent": "question"})
+        for source in ("ajgt", "team", st.SENTIMENT_POSTS_SOURCE)
+        for label in st.LABELS
+        for i in range(2)
+    ]
+    with_team = st.team_cross_validation(
+        {"train": posts}, with_team=True, source=st.SENTIMENT_POSTS_SOURCE, folds=2
+    )
+    assert fitted == [{"ajgt", "team", st.SENTIMENT_POSTS_SOURCE}] * 2
+    assert "negative" not in with_team and 0 < with_team["macro_f1"] < 1
+    fitted.clear()
+    without = st.team_cross_validation({"train": posts}, with_team=False, folds=2)
+    assert fitted == [{"ajgt"}] * 2 and "negative" in without
