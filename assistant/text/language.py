@@ -18,14 +18,14 @@ from assistant.text.spam_features import without_links_and_handles
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufefc]")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 # Digits standing for Arabic sounds inside a Latin word: 3 (ع), 7 (ح), 2 (ء), 5 (خ), 9 (ق/ص),
-# 6 (ط). 4 and 8 are not Arabizi letters; English text-speak and units are not Arabizi either
-# ("3am" is: Levantine عم).
+# 6 (ط), 8 (Gulf غ/ق: ba8i أبغى, ra8am رقم). 4 is not an Arabizi letter; English text-speak and
+# units are not Arabizi either ("3am" is: Levantine عم; "l8r", "gr8" and "w8ing" are not).
 _ARABIZI_DIGIT_WORD = re.compile(
-    r"\b[a-z]*[a-z][235679]+[a-z]+\b|\b[235679]+[a-z]{2,}\b", re.IGNORECASE
+    r"\b[a-z]*[a-z][2356789]+[a-z]+\b|\b[2356789]+[a-z]{2,}\b", re.IGNORECASE
 )
 _TEXT_SPEAK = re.compile(
     r"\d+(?:st|nd|rd|th|pm|min|mins|hr|hrs|kg|gb|mb|cm|ml|times)|(?:[124-9]|1[0-2])am|"
-    r"2(?:nite|night|day|moro|morrow|much|go)",
+    r"2(?:nite|night|day|moro|morrow|much|go)|(?:l|w|h|m|gr|sk|str|d)8\w*|\w*l8(?:r|er)\w*",
     re.IGNORECASE,
 )
 _WORD_LISTS = Path(__file__).parent

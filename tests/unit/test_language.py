@@ -39,6 +39,11 @@ from assistant.text.language import detect_language, reply_language
         ("U GOIN OUT 2NITE?", "en"),
         ("4th and long, see you at 6pm", "en"),
         ("set an alarm for 6am", "en"),
+        ("gr8 game m8, c u l8r", "en"),
+        ("w8ing for u outside, dont be l8er", "en"),
+        # Gulf writers use 8 for غ and ق: a two-word post is found by its digit word alone
+        ("ba8i a3'ayer", "arabizi"),
+        ("8ali wayed", "arabizi"),
         ("These guys be trying 2much doing 2much", "en"),
         ("Bonjour, je voudrais acheter une robe noire", "other"),
         # Links and @handles are Latin whatever the post's language: they are not counted.
