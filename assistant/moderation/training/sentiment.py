@@ -11,7 +11,7 @@ Only datasets with a known, redistributable license go into the shipped artifact
   sentiment (``TEAM_SENTIMENT``): reviews as positive, complaints as negative, questions and
   order requests as neutral. Without them جربت ("I tried") read as negative.
 - The team's sentiment posts (``models/sentiment/seed_examples.jsonl``): group posts written
-  with a sentiment label, for what the intents cannot say: short dialect praise (تجنن، حلو مره),
+  with a sentiment label, for what the intents cannot say: short dialect praise (حلو مره),
   negative and mostly-negative mixed reviews, neutral announcements.
 
 ASTD (GPL-2.0) and the souq.com reviews (license unknown) are used only to measure transfer to
@@ -338,11 +338,7 @@ def ajgt_split(shared: Path) -> tuple[list[Example], list[Example], int]:
 
 
 def prepare(
-    shared: Path,
-    *,
-    neutral_per_source: int = 600,
-    complaints_per_source: int = 0,
-    sentiment_posts: bool = True,
+    shared: Path, *, neutral_per_source: int = 600, complaints_per_source: int = 0
 ) -> dict[str, Any]:
     """Train and held-out splits of every shipped source, deduplicated within and across."""
     ajgt_train, ajgt_test, ajgt_dropped = ajgt_split(shared)
@@ -354,7 +350,7 @@ def prepare(
     held_out = [*ajgt_test, *uci_test, *neutral_test]
     # Every seed post trains: the frozen group posts have no sentiment labels (``train`` only
     # reports them) and the seeds are scored by cross-validation (``team_cross_validation``).
-    team = [*load_team_posts(), *(load_sentiment_posts() if sentiment_posts else [])]
+    team = [*load_team_posts(), *load_sentiment_posts()]
     union, union_dropped = dedupe([*ajgt_train, *uci_train, *neutral_train, *complaints, *team])
     union_clean = remove_overlap(union, held_out)
     return {
