@@ -73,3 +73,10 @@ def test_every_lexicon_word_can_be_matched() -> None:
     for word, arabic in words.items():
         assert _WORD.fullmatch(word), word  # a post's tokens are cut with this pattern
         assert arabic and not any("a" <= c <= "z" for c in arabic), (word, arabic)
+
+
+def test_gulf_words_a_vocabulary_would_misread_come_from_the_lexicon() -> None:
+    """ابغى drops its alef in Arabizi and 8 is غ in غالي; the frequent بقي and قال would win."""
+    vocabulary = {"بقي", "قال", "اغير", "وايد"}
+    assert transliterate("ba8i a3'ayer", vocabulary) == "ابغي اغير"  # ى normalized to ي
+    assert transliterate("8ali wayed", vocabulary) == "غالي وايد"
