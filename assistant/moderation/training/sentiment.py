@@ -577,6 +577,15 @@ def _negative_counts(predict: Any, posts: Sequence[Example]) -> dict[str, Any]:
     return dict(sorted(counts.items()))
 
 
+def _fit_and_predict(fit: Sequence[Example], posts: Sequence[Example]) -> Any:
+    """The shipped recipe trained on ``fit`` (reading Arabizi with its vocabulary): the
+    probabilities of ``posts``, in ``LABELS`` order."""
+    vocabulary = arabizi_vocabulary(fit, min_count=ARABIZI_MIN_COUNT)
+    _, _, text_predict, embed_predict = fit_components(read_arabizi(fit, vocabulary))
+    predict = _fused(text_predict, embed_predict, CASCADE_CONFIDENT_ABOVE)
+    return np.asarray(predict([e.text for e in read_arabizi(posts, vocabulary)]))
+
+
 def team_cross_validation(
     data: dict[str, Any], *, with_team: bool, source: str = "team", folds: int = 5, seed: int = 7
 ) -> dict[str, Any]:
@@ -586,18 +595,17 @@ def team_cross_validation(
     team = [e for e in data["train"] if e.meta.get("source") == source]
     others = [e for e in data["train"] if e.meta.get("source") not in TEAM_SOURCES]
     other_team = [e for e in data["train"] if e.meta.get("source") in TEAM_SOURCES - {source}]
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    held: list[Example] = []
-    proba: list[Any] = []
-    for fit_idx, test_idx in splitter.split(team, [e.label for e in team]):
-        fit = others + ([team[i] for i in fit_idx] + other_team if with_team else [])
-        vocabulary = arabizi_vocabulary(fit, min_count=ARABIZI_MIN_COUNT)
-        _, _, text_predict, embed_predict = fit_components(read_arabizi(fit, vocabulary))
-        predict = _fused(text_predict, embed_predict, CASCADE_CONFIDENT_ABOVE)
-        fold = [team[i] for i in test_idx]
-        held += fold
-        proba.append(np.asarray(predict([e.text for e in read_arabizi(fold, vocabulary)])))
-    matrix = np.vstack(proba)
+    if with_team:
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+        splits = [
+            (others + [team[i] for i in fit_idx] + other_team, [team[i] for i in test_idx])
+            for fit_idx, test_idx in splitter.split(team, [e.label for e in team])
+        ]
+    else:
+        # Without team posts every fold would train on the same texts: one fit scores them all.
+        splits = [(others, team)]
+    held = [e for _, fold in splits for e in fold]
+    matrix = np.vstack([_fit_and_predict(fit, fold) for fit, fold in splits])
     out: dict[str, Any] = {"macro_f1": evaluate(lambda _texts: matrix, held)["macro_f1"]}
     if source == "team":
         out["negative"] = _negative_counts(lambda _texts: matrix, held)
